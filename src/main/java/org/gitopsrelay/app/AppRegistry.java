@@ -1,0 +1,146 @@
+package org.gitopsrelay.app;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.gitopsrelay.event.EventCodec;
+import org.gitopsrelay.event.EventTypes;
+import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.event.SourceRepo;
+import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.gitops.Snapshot;
+import org.gitopsrelay.monitor.RelayMetrics;
+import org.gitopsrelay.pipeline.EventPublisher;
+import org.gitopsrelay.pipeline.RelayException;
+import org.jboss.logging.Logger;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The apps registered in the GitOps repository, read from {@code apps/<app>/app.yaml} at each new commit of the
+ * branch. A broken app.yaml is reported (log, metric, event) and leaves that app out; the others carry on.
+ */
+@ApplicationScoped
+public class AppRegistry {
+
+    private static final Logger LOG = Logger.getLogger(AppRegistry.class);
+
+    /** The registry as of one GitOps commit. */
+    private record State(String commit, Map<String, AppSpec> apps, Map<String, List<AppSpec>> bySource,
+            Map<String, String> invalid) {
+    }
+
+    private final MeterRegistry metrics;
+    private final EventPublisher publisher;
+    private final Map<String, AtomicInteger> invalidGauges = new ConcurrentHashMap<>();
+    private final AtomicInteger registered = new AtomicInteger();
+    private volatile State state = new State(null, Map.of(), Map.of(), Map.of());
+
+    @Inject
+    public AppRegistry(MeterRegistry metrics, EventPublisher publisher) {
+        this.metrics = metrics;
+        this.publisher = publisher;
+        Gauge.builder(RelayMetrics.APPS_REGISTERED, registered, AtomicInteger::get)
+                .description("Apps whose app.yaml is valid").register(metrics);
+    }
+
+    public List<AppSpec> appsFor(SourceRepo source) {
+        return state.bySource().getOrDefault(source.key(), List.of());
+    }
+
+    public Optional<AppSpec> app(String name) {
+        return Optional.ofNullable(state.apps().get(name));
+    }
+
+    public Map<String, AppSpec> apps() {
+        return state.apps();
+    }
+
+    /** Problems of each app whose app.yaml cannot be used, by app. */
+    public Map<String, String> invalidApps() {
+        return state.invalid();
+    }
+
+    /** Re-reads the registrations when the branch moved since the last refresh. */
+    public void refresh(Snapshot snapshot) {
+        String commit = snapshot.commit().orElse(null);
+        State previous = state;
+        if (commit != null && commit.equals(previous.commit())) {
+            return;
+        }
+        synchronized (this) {
+            if (commit != null && commit.equals(state.commit())) {
+                return;
+            }
+            state = load(snapshot, commit, state);
+        }
+    }
+
+    private State load(Snapshot snapshot, String commit, State previous) {
+        Map<String, AppSpec> apps = new TreeMap<>();
+        Map<String, List<AppSpec>> bySource = new HashMap<>();
+        Map<String, String> invalid = new TreeMap<>();
+        for (String folder : snapshot.folders("apps")) {
+            Optional<String> yaml = snapshot.read("apps/" + folder + "/app.yaml");
+            if (yaml.isEmpty()) {
+                invalid.put(folder, "apps/" + folder + "/app.yaml: missing");
+                continue;
+            }
+            try {
+                AppSpec app = AppSpecParser.parse(folder, yaml.get());
+                apps.put(app.name(), app);
+                bySource.computeIfAbsent(app.source().key(), key -> new ArrayList<>()).add(app);
+            } catch (InvalidAppException e) {
+                invalid.put(folder, e.getMessage());
+            }
+        }
+        registered.set(apps.size());
+        for (Map.Entry<String, String> broken : invalid.entrySet()) {
+            gauge(broken.getKey()).set(1);
+            if (!broken.getValue().equals(previous.invalid().get(broken.getKey()))) {
+                report(broken.getKey(), broken.getValue(), commit);
+            }
+        }
+        invalidGauges.forEach((app, gauge) -> {
+            if (!invalid.containsKey(app)) {
+                gauge.set(0);
+            }
+        });
+        if (!apps.keySet().equals(previous.apps().keySet())) {
+            LOG.infof("Registered apps at GitOps commit %s: %s", commit, apps.keySet());
+        }
+        return new State(commit, Map.copyOf(apps), Map.copyOf(bySource), Map.copyOf(invalid));
+    }
+
+    private AtomicInteger gauge(String app) {
+        return invalidGauges.computeIfAbsent(app, name -> {
+            AtomicInteger value = new AtomicInteger();
+            Gauge.builder(RelayMetrics.APPS_INVALID, value, AtomicInteger::get).tag("app", name)
+                    .description("1 while the app's app.yaml cannot be used").register(metrics);
+            return value;
+        });
+    }
+
+    private void report(String app, String problems, String commit) {
+        LOG.errorf("App %s is left out: %s (GitOps commit %s)", app, problems, commit);
+        RelayEvent event = RelayEvent.of(EventCodec.stableId("app-invalid", app, String.valueOf(commit)),
+                "/gitops", EventTypes.APP_INVALID, app, Instant.now(),
+                EventCodec.JSON.createObjectNode().put("app", app).put("problems", problems).put("gitopsCommit", commit));
+        try {
+            publisher.publish(Topics.DEPLOYMENTS, event);
+        } catch (RelayException e) {
+            LOG.warnf("Could not publish that app %s is invalid: %s", app, e.getMessage());
+        }
+    }
+}

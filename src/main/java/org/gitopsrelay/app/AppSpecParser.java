@@ -1,0 +1,188 @@
+package org.gitopsrelay.app;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.gitopsrelay.event.GitChange.RefKind;
+import org.gitopsrelay.event.SourceRepo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+/**
+ * Reads and validates an {@code app.yaml}. Every problem is collected, so that one look at the error tells the
+ * team all that is wrong with their file. The format is documented in {@code docs/app-yaml.md}.
+ */
+public final class AppSpecParser {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final Set<String> TOP_LEVEL = Set.of("name", "source", "image", "environments");
+    private static final Set<String> ENVIRONMENT_KEYS = Set.of("branch", "tag", "imageTag", "namespace");
+    /** Without an {@code environments:} section, an app gets the design's defaults. */
+    private static final Map<String, String[]> DEFAULT_ENVIRONMENTS = Map.of(
+            "staging", new String[] { "branch", "main" },
+            "production", new String[] { "tag", "v*" });
+
+    private AppSpecParser() {
+    }
+
+    /** Parses the app.yaml of the app in folder {@code apps/<app>/}. */
+    public static AppSpec parse(String app, String yaml) throws InvalidAppException {
+        String path = "apps/" + app + "/app.yaml";
+        List<String> problems = new ArrayList<>();
+        if (!Names.isDnsLabel(app, 40)) {
+            problems.add("the folder name '" + app + "' is not a valid app name"
+                    + " (lower case letters, digits and '-', at most 40 characters)");
+            throw new InvalidAppException(path, problems);
+        }
+        JsonNode root;
+        try {
+            root = YAML.readTree(yaml);
+        } catch (IOException e) {
+            throw new InvalidAppException(path, List.of("not valid YAML: " + firstLine(e.getMessage())));
+        }
+        if (root == null || !root.isObject()) {
+            throw new InvalidAppException(path, List.of("must be a YAML mapping"));
+        }
+        unknownKeys(root, TOP_LEVEL, "", problems);
+
+        String name = text(root, "name");
+        if (name != null && !name.equals(app)) {
+            problems.add("name '" + name + "' differs from its folder '" + app + "'");
+        }
+
+        SourceRepo source = null;
+        String repository = text(root.path("source"), "repository");
+        if (repository == null) {
+            problems.add("source.repository is required (e.g. github.com/example/shop)");
+        } else {
+            try {
+                source = SourceRepo.parse(repository);
+            } catch (IllegalArgumentException e) {
+                problems.add("source.repository: " + e.getMessage());
+            }
+        }
+
+        JsonNode imageNode = root.path("image");
+        String image = text(imageNode, "repository");
+        if (image == null) {
+            problems.add("image.repository is required (e.g. registry.example.org/example/shop)");
+        } else if (!Names.isImage(image)) {
+            problems.add("image.repository '" + image + "' is not an image name without tag");
+        }
+        String imageName = orDefault(text(imageNode, "name"), AppSpec.DEFAULT_IMAGE_NAME);
+        String defaultTag = orDefault(text(imageNode, "tag"), AppSpec.DEFAULT_IMAGE_TAG);
+        checkTemplate("image.tag", defaultTag, problems);
+
+        List<EnvironmentSpec> environments = environments(app, root.get("environments"), defaultTag, problems);
+
+        if (!problems.isEmpty()) {
+            throw new InvalidAppException(path, problems);
+        }
+        return new AppSpec(app, source, image, imageName, environments);
+    }
+
+    private static List<EnvironmentSpec> environments(String app, JsonNode node, String defaultTag,
+            List<String> problems) {
+        Map<String, JsonNode> declared = new LinkedHashMap<>();
+        if (node == null || node.isNull()) {
+            for (String env : List.of("staging", "production")) {
+                ObjectNode synthetic = YAML.createObjectNode();
+                synthetic.put(DEFAULT_ENVIRONMENTS.get(env)[0], DEFAULT_ENVIRONMENTS.get(env)[1]);
+                declared.put(env, synthetic);
+            }
+        } else if (!node.isObject()) {
+            problems.add("environments must be a mapping of environment name to its settings");
+            return List.of();
+        } else {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
+                Map.Entry<String, JsonNode> entry = it.next();
+                declared.put(entry.getKey(), entry.getValue());
+            }
+        }
+        List<EnvironmentSpec> result = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> entry : declared.entrySet()) {
+            String env = entry.getKey();
+            JsonNode settings = entry.getValue();
+            String where = "environments." + env;
+            if (!Names.isDnsLabel(env, 20)) {
+                problems.add(where + ": the name is not valid (lower case letters, digits and '-', at most 20)");
+                continue;
+            }
+            if (settings == null || !settings.isObject()) {
+                problems.add(where + " must be a mapping with 'branch' or 'tag'");
+                continue;
+            }
+            unknownKeys(settings, ENVIRONMENT_KEYS, where + ".", problems);
+            String branch = text(settings, "branch");
+            String tag = text(settings, "tag");
+            if ((branch == null) == (tag == null)) {
+                problems.add(where + " needs exactly one of 'branch' (a branch name or pattern) or 'tag' (a tag pattern)");
+                continue;
+            }
+            String imageTag = orDefault(text(settings, "imageTag"), defaultTag);
+            checkTemplate(where + ".imageTag", imageTag, problems);
+            if (branch == null && imageTag.contains("{branch}")) {
+                problems.add(where + ".imageTag uses {branch} but the environment follows tags");
+            }
+            if (tag == null && imageTag.contains("{tag}")) {
+                problems.add(where + ".imageTag uses {tag} but the environment follows a branch");
+            }
+            String namespace = orDefault(text(settings, "namespace"), app + "-" + env);
+            if (!Names.isDnsLabel(namespace, 63)) {
+                problems.add(where + ".namespace '" + namespace + "' is not a valid namespace");
+            }
+            result.add(new EnvironmentSpec(env, branch != null ? RefKind.BRANCH : RefKind.TAG,
+                    new RefPattern(branch != null ? branch : tag), imageTag, namespace));
+        }
+        if (result.isEmpty() && problems.isEmpty()) {
+            problems.add("environments: at least one environment is required");
+        }
+        return result;
+    }
+
+    private static void checkTemplate(String where, String template, List<String> problems) {
+        String stripped = template.replace("{sha}", "a").replace("{shortSha}", "a").replace("{tag}", "a")
+                .replace("{branch}", "a");
+        if (!Names.isImageTag(stripped)) {
+            problems.add(where + " '" + template + "' is not an image tag template (letters, digits, '.', '_', '-'"
+                    + " and the placeholders {sha}, {shortSha}, {tag}, {branch})");
+        }
+    }
+
+    private static void unknownKeys(JsonNode node, Set<String> known, String prefix, List<String> problems) {
+        node.fieldNames().forEachRemaining(key -> {
+            if (!known.contains(key)) {
+                problems.add("unknown key '" + prefix + key + "'");
+            }
+        });
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node == null ? null : node.get(field);
+        if (value == null || value.isNull() || !value.isValueNode()) {
+            return null;
+        }
+        String text = value.asText().trim();
+        return text.isEmpty() ? null : text;
+    }
+
+    private static String orDefault(String value, String fallback) {
+        return value == null ? fallback : value;
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}

@@ -1,0 +1,109 @@
+package org.gitopsrelay.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Every setting of gitops-relay: prefix {@code relay.}, each settable as {@code RELAY_...}. */
+@ConfigMapping(prefix = "relay")
+public interface RelayConfig {
+
+    /** Local state: the embedded broker's log, the GitOps cache and, with no remote, the GitOps repository. */
+    @WithDefault("./data")
+    Path dataDir();
+
+    Webhook webhook();
+
+    GitOps gitops();
+
+    Render render();
+
+    Kafka kafka();
+
+    interface Webhook {
+        /** Largest webhook body accepted, in bytes; larger bodies get 413. */
+        @WithDefault("5242880")
+        int maxBodyBytes();
+
+        Provider github();
+
+        interface Provider {
+            /** Shared secret of the HMAC signature; unset means every delivery is refused with 401. */
+            Optional<String> secret();
+        }
+    }
+
+    interface GitOps {
+        /** Remote GitOps repository (file://, https:// or ssh); unset: {@code <data-dir>/gitops.git}, seeded with the demo app. */
+        Optional<String> url();
+
+        /** The branch the service reads and commits to. */
+        @WithDefault("main")
+        String branch();
+
+        /** HTTPS token (sent as the password; user below). */
+        Optional<String> token();
+
+        /** User name sent with the HTTPS token. */
+        @WithDefault("x-access-token")
+        String username();
+
+        /** Private key file for SSH remotes. */
+        Optional<Path> sshKey();
+
+        /** known_hosts file checked for SSH remotes; unset: the user's default. */
+        Optional<Path> sshKnownHosts();
+
+        /** Name and e-mail of the commits' author and committer. */
+        @WithDefault("gitops-relay")
+        String authorName();
+
+        @WithDefault("gitops-relay@localhost")
+        String authorEmail();
+
+        /** How many times a push rejected because another writer went first is re-applied. */
+        @WithDefault("5")
+        int pushAttempts();
+
+        /** Base of the jittered back-off between attempts. */
+        @WithDefault("PT0.1S")
+        Duration retryBackoff();
+
+        /** How often the app registry is refreshed from the remote when no event did it. */
+        @WithDefault("PT30S")
+        Duration refreshInterval();
+    }
+
+    interface Render {
+        /**
+         * The command that renders an overlay folder, given as its last argument. Unset: {@code kustomize build}
+         * if kustomize is on the PATH, else {@code kubectl kustomize}.
+         */
+        Optional<String> command();
+
+        /** A render taking longer than this fails. */
+        @WithDefault("PT60S")
+        Duration timeout();
+    }
+
+    interface Kafka {
+        /** Partitions of each topic the service creates (existing topics are left as they are). */
+        @WithDefault("3")
+        int partitions();
+
+        /** Replication factor of each topic the service creates. */
+        @WithDefault("1")
+        short replicationFactor();
+
+        /** How long a webhook waits for Kafka to acknowledge its event before answering 503. */
+        @WithDefault("PT5S")
+        Duration sendTimeout();
+
+        /** How many times a handler retries a transient failure before dead-lettering the event. */
+        @WithDefault("3")
+        int handlerAttempts();
+    }
+}

@@ -1,0 +1,225 @@
+package org.gitopsrelay.deploy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.gitopsrelay.app.AppSpec;
+import org.gitopsrelay.app.EnvironmentSpec;
+import org.gitopsrelay.app.ImageTagTemplate;
+import org.gitopsrelay.config.RelayConfig;
+import org.gitopsrelay.event.EventCodec;
+import org.gitopsrelay.event.EventTypes;
+import org.gitopsrelay.event.GitChange;
+import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.gitops.CommitOutcome;
+import org.gitopsrelay.gitops.GitOpsRepository;
+import org.gitopsrelay.gitops.KustomizationFile;
+import org.gitopsrelay.gitops.PlannedCommit;
+import org.gitopsrelay.gitops.Snapshot;
+import org.gitopsrelay.gitops.TreeEdit;
+import org.gitopsrelay.pipeline.RelayException;
+import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.render.KustomizeRenderer;
+import org.jboss.logging.Logger;
+
+/**
+ * A push to a branch or tag an environment follows sets that environment's image in its overlay, checks the
+ * overlay still renders, and commits it: one commit per environment. Idempotent: a push whose image is already
+ * there commits nothing; ordered: a push older than the one deployed never rolls the environment back.
+ */
+@ApplicationScoped
+public class DeployPushToEnvironment {
+
+    private static final Logger LOG = Logger.getLogger(DeployPushToEnvironment.class);
+
+    /** What planning decided for one environment. */
+    enum Decision {
+        DEPLOY,
+        UNCHANGED,
+        ALREADY_DEPLOYED_BY_THIS_EVENT,
+        STALE
+    }
+
+    /** The handler's result for one environment, and the event to publish about it, if any. */
+    public record Result(String environment, Decision decision, Optional<RelayEvent> event) {
+        /** Metric tag: the decision, or {@code failed}. */
+        public String outcome() {
+            return decision == null ? "failed" : decision.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    private final GitOpsRepository repository;
+    private final KustomizeRenderer renderer;
+    private final RelayConfig config;
+
+    @Inject
+    public DeployPushToEnvironment(GitOpsRepository repository, KustomizeRenderer renderer, RelayConfig config) {
+        this.repository = repository;
+        this.renderer = renderer;
+        this.config = config;
+    }
+
+    public List<Result> handle(RelayEvent trigger, AppSpec app, GitChange.Push push) {
+        List<Result> results = new ArrayList<>();
+        for (EnvironmentSpec env : app.environmentsFollowing(push.refKind(), push.refName())) {
+            results.add(deploy(trigger, app, env, push));
+        }
+        return results;
+    }
+
+    private Result deploy(RelayEvent trigger, AppSpec app, EnvironmentSpec env, GitChange.Push push) {
+        long started = System.nanoTime();
+        String tag;
+        try {
+            tag = ImageTagTemplate.render(env.imageTag(), push);
+        } catch (IllegalArgumentException e) {
+            return failed(trigger, app, env, push, null, new RelayException(Reason.INVALID_CHANGE,
+                    "Cannot deploy " + push.refName() + " to " + env.name() + ": " + e.getMessage()));
+        }
+        String image = app.image() + ":" + tag;
+        AtomicReference<Decision> decision = new AtomicReference<>();
+        CommitOutcome outcome;
+        try {
+            outcome = repository.apply(snapshot -> plan(snapshot, trigger, app, env, push, tag, decision));
+        } catch (RelayException e) {
+            if (e.reason().retryable()) {
+                throw e;
+            }
+            return failed(trigger, app, env, push, image, e);
+        }
+        long total = (System.nanoTime() - started) / 1_000_000;
+        Deployment.Timings timings = new Deployment.Timings(outcome.fetchMillis(), outcome.planMillis(),
+                outcome.commitMillis(), outcome.pushMillis(), total, outcome.attempts());
+        return switch (decision.get()) {
+            case DEPLOY -> {
+                LOG.infof("Deployed %s to %s/%s as GitOps commit %s in %d ms (event %s)", image, app.name(), env.name(),
+                        outcome.commit(), total, trigger.id());
+                yield committed(trigger, app, env, push, image, outcome.commit(), timings, Decision.DEPLOY);
+            }
+            case ALREADY_DEPLOYED_BY_THIS_EVENT -> {
+                // The commit of an earlier attempt landed but its event may not have: publish it again (same id).
+                yield committed(trigger, app, env, push, image, outcome.commit(), timings,
+                        Decision.ALREADY_DEPLOYED_BY_THIS_EVENT);
+            }
+            case UNCHANGED -> {
+                LOG.infof("%s/%s already runs %s: nothing to commit (event %s)", app.name(), env.name(), image,
+                        trigger.id());
+                yield new Result(env.name(), Decision.UNCHANGED, Optional.empty());
+            }
+            case STALE -> {
+                LOG.warnf("Push of %s to %s (pushed %s) is older than what %s/%s runs: not rolling back (event %s)",
+                        push.headCommit(), push.refName(), push.pushedAt(), app.name(), env.name(), trigger.id());
+                yield new Result(env.name(), Decision.STALE, Optional.empty());
+            }
+        };
+    }
+
+    private Optional<PlannedCommit> plan(Snapshot snapshot, RelayEvent trigger, AppSpec app, EnvironmentSpec env,
+            GitChange.Push push, String tag, AtomicReference<Decision> decision) {
+        String path = env.overlayDir(app.name()) + "/kustomization.yaml";
+        String current = snapshot.read(path).orElseThrow(() -> new RelayException(Reason.INVALID_CHANGE,
+                "The overlay " + path + " does not exist: environment " + env.name() + " of app " + app.name()
+                        + " has nowhere to deploy to"));
+        KustomizationFile overlay;
+        try {
+            overlay = KustomizationFile.parse(current);
+        } catch (IllegalArgumentException e) {
+            throw new RelayException(Reason.INVALID_CHANGE, path + " cannot be read: " + e.getMessage(), e);
+        }
+        Optional<Instant> deployedAt = overlay.annotation("source-time").flatMap(DeployPushToEnvironment::instant);
+        boolean sameImage = tag.equals(overlay.imageTag(app.imageName()).orElse(null))
+                && env.namespace().equals(overlay.namespace().orElse(null));
+        if (sameImage) {
+            decision.set(trigger.id().equals(overlay.annotation("event").orElse(null))
+                    ? Decision.ALREADY_DEPLOYED_BY_THIS_EVENT : Decision.UNCHANGED);
+            return Optional.empty();
+        }
+        if (deployedAt.isPresent() && push.pushedAt() != null && push.pushedAt().isBefore(deployedAt.get())) {
+            decision.set(Decision.STALE);
+            return Optional.empty();
+        }
+        overlay.namespace(env.namespace())
+                .image(app.imageName(), app.image(), tag)
+                .annotation("source-commit", push.headCommit())
+                .annotation("source-ref", (push.refKind() == GitChange.RefKind.TAG ? "refs/tags/" : "refs/heads/")
+                        + push.refName())
+                .annotation("source-time", String.valueOf(push.pushedAt()))
+                .annotation("event", trigger.id());
+        TreeEdit edit = new TreeEdit().write(path, overlay.toYaml());
+        render(snapshot, app, env, edit);
+        decision.set(Decision.DEPLOY);
+        String message = "Deploy " + app.name() + " " + env.name() + ": " + app.image() + ":" + tag + "\n\n"
+                + "Source: " + push.repo() + "@" + push.headCommit() + " (" + push.refName() + ")\n"
+                + "Pushed by: " + CommitText.oneLine(push.pusher());
+        return Optional.of(new PlannedCommit(edit, message, List.of(trigger.id())));
+    }
+
+    /** Renders the edited overlay from a copy of the app's folder: a change that does not render is not committed. */
+    private void render(Snapshot snapshot, AppSpec app, EnvironmentSpec env, TreeEdit edit) {
+        Path dir = null;
+        try {
+            Path scratch = Files.createDirectories(config.dataDir().toAbsolutePath().resolve("tmp"));
+            dir = Files.createTempDirectory(scratch, "render-");
+            snapshot.materialize(app.folder(), edit, dir);
+            renderer.render(dir.resolve(env.overlayDir(app.name())));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot prepare the render of " + app.name() + "/" + env.name(), e);
+        } finally {
+            deleteQuietly(dir);
+        }
+    }
+
+    private Result committed(RelayEvent trigger, AppSpec app, EnvironmentSpec env, GitChange.Push push, String image,
+            String gitopsCommit, Deployment.Timings timings, Decision decision) {
+        Deployment data = new Deployment(app.name(), env.name(), image, push.repo().key(),
+                push.refName(), push.headCommit(), push.pusher(), gitopsCommit, trigger.id(), trigger.time(), timings,
+                null, null);
+        return new Result(env.name(), decision, Optional.of(event(trigger, env, EventTypes.DEPLOYMENT_COMMITTED, data)));
+    }
+
+    private Result failed(RelayEvent trigger, AppSpec app, EnvironmentSpec env, GitChange.Push push, String image,
+            RelayException error) {
+        LOG.errorf("Deployment of %s to %s/%s failed, nothing committed (event %s): %s", push.headCommit(), app.name(),
+                env.name(), trigger.id(), error.getMessage());
+        Deployment data = new Deployment(app.name(), env.name(), image, push.repo().key(), push.refName(),
+                push.headCommit(), push.pusher(), null, trigger.id(), trigger.time(), null, error.reason().tag(),
+                error.getMessage());
+        return new Result(env.name(), null, Optional.of(event(trigger, env, EventTypes.DEPLOYMENT_FAILED, data)));
+    }
+
+    private static RelayEvent event(RelayEvent trigger, EnvironmentSpec env, String type, Deployment data) {
+        return RelayEvent.of(EventCodec.stableId(trigger.id(), env.name(), type), "/handlers/deploy", type,
+                trigger.app(), Instant.now(), EventCodec.toData(data));
+    }
+
+    private static Optional<Instant> instant(String text) {
+        try {
+            return Optional.of(Instant.parse(text));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            LOG.debugf("Cannot remove %s: %s", dir, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package org.gitopsrelay.event;
+
+/** CloudEvents {@code type} values, named {@code relay.<subject>.<verb>}. */
+public final class EventTypes {
+    public static final String GIT_PUSH = "relay.git.push";
+    public static final String GIT_REF_CREATED = "relay.git.ref-created";
+    public static final String GIT_REF_DELETED = "relay.git.ref-deleted";
+    public static final String GIT_PULL_REQUEST = "relay.git.pull-request";
+
+    public static final String DEPLOYMENT_COMMITTED = "relay.deployment.committed";
+    public static final String DEPLOYMENT_FAILED = "relay.deployment.failed";
+
+    public static final String APP_INVALID = "relay.app.invalid";
+
+    private EventTypes() {
+    }
+}

@@ -1,0 +1,330 @@
+package org.gitopsrelay.gitops;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheBuilder;
+import org.eclipse.jgit.dircache.DirCacheEditor;
+import org.eclipse.jgit.dircache.DirCacheEntry;
+import org.eclipse.jgit.lib.CommitBuilder;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevTree;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.PushResult;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.RemoteRefUpdate;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.gitopsrelay.config.RelayConfig;
+import org.gitopsrelay.monitor.RelayMetrics;
+import org.gitopsrelay.pipeline.RelayException;
+import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.jboss.logging.Logger;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * The service's view of the GitOps repository: a bare local cache of the remote branch, read through
+ * {@link Snapshot}s and written by building commits in memory and pushing them. There is no working tree: a commit
+ * costs what its change costs. One writer at a time in this process; other writers (people, other replicas) are
+ * handled by fetching and re-applying when a push is rejected.
+ */
+@ApplicationScoped
+public class GitOpsRepository {
+
+    private static final Logger LOG = Logger.getLogger(GitOpsRepository.class);
+
+    private final RelayConfig config;
+    private final GitOpsRemote remote;
+    private final MeterRegistry metrics;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private volatile Repository cache;
+
+    @Inject
+    public GitOpsRepository(RelayConfig config, GitOpsRemote remote, MeterRegistry metrics) {
+        this.config = config;
+        this.remote = remote;
+        this.metrics = metrics;
+    }
+
+    private String trackingRef() {
+        return "refs/remotes/origin/" + config.gitops().branch();
+    }
+
+    /** Fetches the remote branch and returns it as it is now. */
+    public Snapshot fetch() {
+        Repository repository = repository();
+        Timer.Sample sample = Timer.start(metrics);
+        try (Git git = new Git(repository)) {
+            remote.configure(git.fetch()
+                    .setRemote(remote.url())
+                    .setRefSpecs(new RefSpec("+refs/heads/" + config.gitops().branch() + ":" + trackingRef()))
+                    .setRemoveDeletedRefs(true))
+                    .call();
+        } catch (GitAPIException | RuntimeException e) {
+            if (!branchExists()) {
+                // A new, empty remote: the branch will be created by the first push.
+                return new Snapshot(repository, null, null);
+            }
+            throw new RelayException(Reason.GIT_UNAVAILABLE,
+                    "Cannot fetch " + remote.displayUrl() + ": " + e.getMessage(), e);
+        } finally {
+            sample.stop(metrics.timer(RelayMetrics.GIT_FETCH));
+        }
+        return current();
+    }
+
+    /** Asks the remote whether the branch exists; an unreachable remote is an error, not a missing branch. */
+    private boolean branchExists() {
+        try {
+            return remote.configure(Git.lsRemoteRepository().setRemote(remote.url()).setHeads(true)).call().stream()
+                    .anyMatch(ref -> ref.getName().equals("refs/heads/" + config.gitops().branch()));
+        } catch (GitAPIException | RuntimeException e) {
+            throw new RelayException(Reason.GIT_UNAVAILABLE,
+                    "Cannot reach " + remote.displayUrl() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The branch as last fetched or pushed, without asking the remote. */
+    public Snapshot current() {
+        Repository repository = repository();
+        try (RevWalk walk = new RevWalk(repository)) {
+            Ref ref = repository.exactRef(trackingRef());
+            if (ref == null) {
+                return new Snapshot(repository, null, null);
+            }
+            RevCommit commit = walk.parseCommit(ref.getObjectId());
+            return new Snapshot(repository, commit.getId(), commit.getTree());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the GitOps cache", e);
+        }
+    }
+
+    /**
+     * Applies a change: fetch, plan, commit, push; when the push is rejected because another writer pushed first,
+     * fetch and plan again, with a jittered back-off, at most {@code relay.gitops.push-attempts} times.
+     */
+    public CommitOutcome apply(ChangePlanner planner) {
+        writeLock.lock();
+        try {
+            return applyLocked(planner);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private CommitOutcome applyLocked(ChangePlanner planner) {
+        int maxAttempts = Math.max(1, config.gitops().pushAttempts());
+        long fetchNanos = 0;
+        long planNanos = 0;
+        long commitNanos = 0;
+        long pushNanos = 0;
+        for (int attempt = 1;; attempt++) {
+            long t0 = System.nanoTime();
+            Snapshot snapshot = fetch();
+            long t1 = System.nanoTime();
+            Optional<PlannedCommit> plan = planner.plan(snapshot);
+            long t2 = System.nanoTime();
+            fetchNanos += t1 - t0;
+            planNanos += t2 - t1;
+            ObjectId commit = plan.isEmpty() ? null : buildCommit(snapshot, plan.get());
+            long t3 = System.nanoTime();
+            commitNanos += t3 - t2;
+            if (commit == null) {
+                return new CommitOutcome(snapshot.commit().orElse(null), false, attempt, millis(fetchNanos),
+                        millis(planNanos), millis(commitNanos), millis(pushNanos));
+            }
+            boolean pushed = push(commit);
+            pushNanos += System.nanoTime() - t3;
+            if (pushed) {
+                return new CommitOutcome(commit.name(), true, attempt, millis(fetchNanos), millis(planNanos),
+                        millis(commitNanos), millis(pushNanos));
+            }
+            metrics.counter(RelayMetrics.GIT_PUSH_CONFLICTS).increment();
+            if (attempt >= maxAttempts) {
+                throw new RelayException(Reason.GIT_PUSH_CONFLICT, "The push to " + remote.displayUrl()
+                        + " was still rejected after " + attempt + " attempts: other writers keep pushing first");
+            }
+            LOG.infof("Push to %s rejected (attempt %d of %d): another writer pushed first; fetching and re-applying",
+                    remote.displayUrl(), attempt, maxAttempts);
+            backOff(attempt);
+        }
+    }
+
+    /** Builds the commit in memory on top of the snapshot; null when it would change nothing. */
+    private ObjectId buildCommit(Snapshot snapshot, PlannedCommit plan) {
+        Repository repository = repository();
+        try (ObjectInserter inserter = repository.newObjectInserter();
+                ObjectReader reader = repository.newObjectReader()) {
+            DirCache index = DirCache.newInCore();
+            DirCacheBuilder builder = index.builder();
+            if (snapshot.tree() != null) {
+                builder.addTree(new byte[0], DirCacheEntry.STAGE_0, reader, snapshot.tree());
+            }
+            builder.finish();
+            DirCacheEditor editor = index.editor();
+            for (String removal : plan.edit().removals()) {
+                editor.add(isFolder(reader, snapshot, removal) ? new DirCacheEditor.DeleteTree(removal)
+                        : new DirCacheEditor.DeletePath(removal));
+            }
+            for (var write : plan.edit().writes().entrySet()) {
+                ObjectId blob = inserter.insert(Constants.OBJ_BLOB, write.getValue());
+                editor.add(new DirCacheEditor.PathEdit(write.getKey()) {
+                    @Override
+                    public void apply(DirCacheEntry entry) {
+                        entry.setFileMode(FileMode.REGULAR_FILE);
+                        entry.setObjectId(blob);
+                    }
+                });
+            }
+            editor.finish();
+            ObjectId tree = index.writeTree(inserter);
+            if (snapshot.tree() != null && tree.equals(snapshot.tree().getId())) {
+                return null;
+            }
+            PersonIdent author = new PersonIdent(config.gitops().authorName(), config.gitops().authorEmail());
+            CommitBuilder commit = new CommitBuilder();
+            commit.setTreeId(tree);
+            if (snapshot.commitId() != null) {
+                commit.setParentId(snapshot.commitId());
+            }
+            commit.setAuthor(author);
+            commit.setCommitter(author);
+            commit.setMessage(plan.fullMessage());
+            ObjectId id = inserter.insert(commit);
+            inserter.flush();
+            return id;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot build the GitOps commit", e);
+        }
+    }
+
+    private static boolean isFolder(ObjectReader reader, Snapshot snapshot, String path) throws IOException {
+        if (snapshot.tree() == null) {
+            return false;
+        }
+        try (TreeWalk walk = TreeWalk.forPath(reader, path, snapshot.tree())) {
+            return walk != null && walk.getFileMode(0).equals(FileMode.TREE);
+        }
+    }
+
+    /** True when the remote took the commit; false when another writer pushed first. */
+    private boolean push(ObjectId commit) {
+        String branchRef = "refs/heads/" + config.gitops().branch();
+        Timer.Sample sample = Timer.start(metrics);
+        Iterable<PushResult> results;
+        try (Git git = new Git(repository())) {
+            results = remote.configure(git.push()
+                    .setRemote(remote.url())
+                    .setRefSpecs(new RefSpec(commit.name() + ":" + branchRef)))
+                    .call();
+        } catch (GitAPIException | RuntimeException e) {
+            throw new RelayException(Reason.GIT_UNAVAILABLE,
+                    "Cannot push to " + remote.displayUrl() + ": " + e.getMessage(), e);
+        } finally {
+            sample.stop(metrics.timer(RelayMetrics.GIT_PUSH));
+        }
+        for (PushResult result : results) {
+            RemoteRefUpdate update = result.getRemoteUpdate(branchRef);
+            if (update == null) {
+                continue;
+            }
+            switch (update.getStatus()) {
+                case OK, UP_TO_DATE -> {
+                    moveTrackingRef(commit);
+                    return true;
+                }
+                case REJECTED_NONFASTFORWARD, REJECTED_REMOTE_CHANGED -> {
+                    return false;
+                }
+                default -> throw new RelayException(Reason.GIT_PUSH_REJECTED, "The push to " + remote.displayUrl()
+                        + " was refused: " + update.getStatus()
+                        + (update.getMessage() == null ? "" : " (" + update.getMessage() + ")"));
+            }
+        }
+        throw new RelayException(Reason.GIT_UNAVAILABLE, "The push to " + remote.displayUrl() + " reported nothing");
+    }
+
+    /** After a push, the cache knows the new tip without fetching it back. */
+    private void moveTrackingRef(ObjectId commit) {
+        try {
+            RefUpdate update = repository().updateRef(trackingRef());
+            update.setNewObjectId(commit);
+            update.setForceUpdate(true);
+            update.update();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot update the GitOps cache", e);
+        }
+    }
+
+    private void backOff(int attempt) {
+        long base = config.gitops().retryBackoff().toMillis() * (1L << Math.min(attempt - 1, 6));
+        long jittered = base / 2 + ThreadLocalRandom.current().nextLong(base + 1);
+        try {
+            Thread.sleep(jittered);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RelayException(Reason.GIT_UNAVAILABLE, "Interrupted while waiting to retry a push", e);
+        }
+    }
+
+    private Repository repository() {
+        Repository repository = cache;
+        if (repository == null) {
+            synchronized (this) {
+                if (cache == null) {
+                    cache = openCache();
+                }
+                repository = cache;
+            }
+        }
+        return repository;
+    }
+
+    private Repository openCache() {
+        Path dir = config.dataDir().resolve("gitops-cache.git").toAbsolutePath().normalize();
+        try {
+            if (!Files.exists(dir.resolve("HEAD"))) {
+                Files.createDirectories(dir);
+                Git.init().setBare(true).setDirectory(dir.toFile()).setInitialBranch(config.gitops().branch())
+                        .call().close();
+            }
+            return new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build();
+        } catch (IOException | GitAPIException e) {
+            throw new IllegalStateException("Cannot open the GitOps cache in " + dir, e);
+        }
+    }
+
+    void close() {
+        Repository repository = cache;
+        if (repository != null) {
+            repository.close();
+        }
+    }
+
+    private static long millis(long nanos) {
+        return Duration.ofNanos(nanos).toMillis();
+    }
+}

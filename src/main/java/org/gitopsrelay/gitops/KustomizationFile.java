@@ -1,0 +1,117 @@
+package org.gitopsrelay.gitops;
+
+import java.io.IOException;
+import java.util.Optional;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+
+/**
+ * A {@code kustomization.yaml}, edited as a YAML tree and written back with a YAML library: values from the outside
+ * world can never break out of the field they are put in. The service touches only {@code namespace},
+ * {@code images} and its own annotations under {@code metadata}; the rest is kept in its order (comments are not).
+ */
+public final class KustomizationFile {
+
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+            .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
+            .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
+            .build());
+
+    /** Prefix of the annotations the service keeps in an overlay's own metadata (never rendered into objects). */
+    public static final String ANNOTATION_PREFIX = "gitops-relay.io/";
+
+    private final ObjectNode root;
+
+    private KustomizationFile(ObjectNode root) {
+        this.root = root;
+    }
+
+    public static KustomizationFile parse(String yaml) {
+        try {
+            JsonNode node = YAML.readTree(yaml);
+            if (node == null || !node.isObject()) {
+                throw new IllegalArgumentException("a kustomization.yaml must be a YAML mapping");
+            }
+            return new KustomizationFile((ObjectNode) node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not valid YAML: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    public Optional<String> namespace() {
+        return Optional.ofNullable(root.get("namespace")).filter(JsonNode::isTextual).map(JsonNode::asText);
+    }
+
+    public KustomizationFile namespace(String namespace) {
+        root.put("namespace", namespace);
+        return this;
+    }
+
+    /** The {@code newTag} of the {@code images:} entry named {@code name}. */
+    public Optional<String> imageTag(String name) {
+        return imageEntry(name).map(entry -> entry.path("newTag").asText(null));
+    }
+
+    /** Points the {@code images:} entry named {@code name} at {@code newName:newTag}, adding the entry if needed. */
+    public KustomizationFile image(String name, String newName, String newTag) {
+        ObjectNode entry = imageEntry(name).orElseGet(() -> {
+            JsonNode images = root.get("images");
+            ArrayNode list = images instanceof ArrayNode array ? array : root.putArray("images");
+            ObjectNode created = list.addObject();
+            created.put("name", name);
+            return created;
+        });
+        entry.remove("digest");
+        entry.put("newName", newName);
+        entry.put("newTag", newTag);
+        return this;
+    }
+
+    private Optional<ObjectNode> imageEntry(String name) {
+        JsonNode images = root.get("images");
+        if (images instanceof ArrayNode array) {
+            for (JsonNode entry : array) {
+                if (entry instanceof ObjectNode object && name.equals(object.path("name").asText(null))) {
+                    return Optional.of(object);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    public Optional<String> annotation(String key) {
+        JsonNode value = root.path("metadata").path("annotations").get(ANNOTATION_PREFIX + key);
+        return value == null || value.isNull() ? Optional.empty() : Optional.of(value.asText());
+    }
+
+    public KustomizationFile annotation(String key, String value) {
+        JsonNode metadata = root.get("metadata");
+        ObjectNode meta = metadata instanceof ObjectNode object ? object : root.putObject("metadata");
+        JsonNode annotations = meta.get("annotations");
+        ObjectNode map = annotations instanceof ObjectNode object ? object : meta.putObject("annotations");
+        map.put(ANNOTATION_PREFIX + key, value);
+        return this;
+    }
+
+    /** Direct access for the few edits that need more than the methods above (labels, patches). */
+    ObjectNode tree() {
+        return root;
+    }
+
+    public String toYaml() {
+        try {
+            return YAML.writeValueAsString(root);
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot write kustomization.yaml", e);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package org.gitopsrelay.gitops;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevTree;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.treewalk.filter.PathFilter;
+
+/**
+ * The GitOps branch at one commit, read straight from the object database: no working tree, so reading one file
+ * costs the same in a repository of ten apps or ten thousand previews.
+ */
+public final class Snapshot {
+
+    private final Repository repository;
+    private final ObjectId commit;
+    private final RevTree tree;
+
+    Snapshot(Repository repository, ObjectId commit, RevTree tree) {
+        this.repository = repository;
+        this.commit = commit;
+        this.tree = tree;
+    }
+
+    /** The commit this snapshot shows; empty for a branch that does not exist yet. */
+    public Optional<String> commit() {
+        return Optional.ofNullable(commit).map(ObjectId::name);
+    }
+
+    ObjectId commitId() {
+        return commit;
+    }
+
+    RevTree tree() {
+        return tree;
+    }
+
+    public Optional<String> read(String path) {
+        if (tree == null) {
+            return Optional.empty();
+        }
+        try (ObjectReader reader = repository.newObjectReader();
+                TreeWalk walk = TreeWalk.forPath(reader, TreeEdit.checked(path), tree)) {
+            if (walk == null || !walk.getFileMode(0).equals(FileMode.REGULAR_FILE)
+                    && !walk.getFileMode(0).equals(FileMode.EXECUTABLE_FILE)) {
+                return Optional.empty();
+            }
+            byte[] bytes = reader.open(walk.getObjectId(0), Constants.OBJ_BLOB).getBytes();
+            return Optional.of(new String(bytes, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read " + path + " at " + commit().orElse("(empty)"), e);
+        }
+    }
+
+    /** Names of the folders directly inside {@code dir}, in the repository's order. */
+    public List<String> folders(String dir) {
+        List<String> names = new ArrayList<>();
+        if (tree == null) {
+            return names;
+        }
+        try (ObjectReader reader = repository.newObjectReader();
+                TreeWalk parent = TreeWalk.forPath(reader, TreeEdit.checked(dir), tree)) {
+            if (parent == null || !parent.getFileMode(0).equals(FileMode.TREE)) {
+                return names;
+            }
+            try (TreeWalk children = new TreeWalk(reader)) {
+                children.addTree(parent.getObjectId(0));
+                children.setRecursive(false);
+                while (children.next()) {
+                    if (children.getFileMode(0).equals(FileMode.TREE)) {
+                        names.add(children.getNameString());
+                    }
+                }
+            }
+            return names;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + dir, e);
+        }
+    }
+
+    /**
+     * Writes the files below {@code dir}, with {@code edit} applied, under {@code target} (at the same relative
+     * paths), so that a tool such as Kustomize can read them. Only that folder is written: its cost follows the size
+     * of one app, not of the repository.
+     */
+    public void materialize(String dir, TreeEdit edit, Path target) {
+        String prefix = TreeEdit.checked(dir) + "/";
+        try {
+            if (tree != null) {
+                try (ObjectReader reader = repository.newObjectReader(); TreeWalk walk = new TreeWalk(reader)) {
+                    walk.addTree(tree);
+                    walk.setRecursive(true);
+                    walk.setFilter(PathFilter.create(dir));
+                    while (walk.next()) {
+                        String path = walk.getPathString();
+                        if (removed(path, edit) || walk.getFileMode(0).equals(FileMode.GITLINK)) {
+                            continue;
+                        }
+                        Path file = target.resolve(path);
+                        Files.createDirectories(file.getParent());
+                        if (walk.getFileMode(0).equals(FileMode.SYMLINK)) {
+                            // A link could point outside the folder; a renderer must never follow it there.
+                            continue;
+                        }
+                        Files.write(file, reader.open(walk.getObjectId(0), Constants.OBJ_BLOB).getBytes());
+                    }
+                }
+            }
+            for (Map.Entry<String, byte[]> write : edit.writes().entrySet()) {
+                if (write.getKey().startsWith(prefix)) {
+                    Path file = target.resolve(write.getKey());
+                    Files.createDirectories(file.getParent());
+                    Files.write(file, write.getValue());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write " + dir + " to " + target, e);
+        }
+    }
+
+    private static boolean removed(String path, TreeEdit edit) {
+        for (String removal : edit.removals()) {
+            if (path.equals(removal) || path.startsWith(removal + "/")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

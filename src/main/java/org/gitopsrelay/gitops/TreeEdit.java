@@ -1,0 +1,53 @@
+package org.gitopsrelay.gitops;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The files one change writes and the folders or files it removes, by path in the GitOps repository. Paths are
+ * built by the service from validated names, never taken from a webhook as they are; they are checked again here.
+ */
+public final class TreeEdit {
+
+    private final Map<String, byte[]> writes = new LinkedHashMap<>();
+    private final Set<String> removals = new LinkedHashSet<>();
+
+    public TreeEdit write(String path, String content) {
+        writes.put(checked(path), content.getBytes(StandardCharsets.UTF_8));
+        return this;
+    }
+
+    /** Removes a file, or a whole folder with everything below it. */
+    public TreeEdit remove(String path) {
+        removals.add(checked(path));
+        return this;
+    }
+
+    public Map<String, byte[]> writes() {
+        return writes;
+    }
+
+    public Set<String> removals() {
+        return removals;
+    }
+
+    public boolean isEmpty() {
+        return writes.isEmpty() && removals.isEmpty();
+    }
+
+    static String checked(String path) {
+        if (path == null || path.isEmpty() || path.startsWith("/") || path.endsWith("/") || path.contains("\\")
+                || path.contains("//") || path.contains("\0")) {
+            throw new IllegalArgumentException("not a repository path: " + path);
+        }
+        for (String segment : path.split("/")) {
+            if (segment.equals(".") || segment.equals("..") || segment.equals(".git")) {
+                throw new IllegalArgumentException("not a repository path: " + path);
+            }
+        }
+        return path;
+    }
+}

@@ -1,0 +1,36 @@
+package org.gitopsrelay.kafka;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** The one embedded broker of this JVM, started on demand and stopped when the application stops. */
+public final class EmbeddedKafka {
+
+    private static EmbeddedKafkaBroker broker;
+
+    private EmbeddedKafka() {
+    }
+
+    /** The broker for {@code dataDir}; a broker of another data dir is stopped first. */
+    public static synchronized EmbeddedKafkaBroker ensureStarted(Path dataDir) {
+        Path logDir = dataDir.resolve("kafka").toAbsolutePath().normalize();
+        if (broker != null && !broker.logDir().equals(logDir)) {
+            stop();
+        }
+        if (broker == null) {
+            broker = EmbeddedKafkaBroker.start(logDir);
+        }
+        return broker;
+    }
+
+    public static synchronized Optional<EmbeddedKafkaBroker> running() {
+        return Optional.ofNullable(broker);
+    }
+
+    public static synchronized void stop() {
+        if (broker != null) {
+            broker.close();
+            broker = null;
+        }
+    }
+}

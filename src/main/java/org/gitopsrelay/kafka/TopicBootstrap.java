@@ -1,0 +1,63 @@
+package org.gitopsrelay.kafka;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.gitopsrelay.config.RelayConfig;
+import org.gitopsrelay.event.Topics;
+import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * Creates the relay topics with the configured partition count before anything consumes them. Topics that exist are
+ * left as they are (a cluster's operators may have sized them on purpose).
+ */
+@ApplicationScoped
+public class TopicBootstrap {
+
+    private static final Logger LOG = Logger.getLogger(TopicBootstrap.class);
+
+    private final RelayConfig config;
+    private final String bootstrapServers;
+
+    @Inject
+    public TopicBootstrap(RelayConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        this.config = config;
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    void onStart(@Observes @Priority(1) StartupEvent event) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15000,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10000))) {
+            Set<String> existing = admin.listTopics().names().get(15, TimeUnit.SECONDS);
+            List<NewTopic> missing = Topics.ALL.stream().filter(topic -> !existing.contains(topic))
+                    .map(topic -> new NewTopic(topic, config.kafka().partitions(), config.kafka().replicationFactor()))
+                    .toList();
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get(15, TimeUnit.SECONDS);
+                LOG.infof("Created topics %s with %d partitions", missing.stream().map(NewTopic::name).toList(),
+                        config.kafka().partitions());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            LOG.warnf("Cannot create the relay topics on %s: %s (consumers wait for them; webhooks answer 503 until"
+                    + " Kafka is reachable)", bootstrapServers, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package org.gitopsrelay.pipeline;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.gitopsrelay.config.RelayConfig;
+import org.gitopsrelay.event.EventCodec;
+import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.monitor.RelayMetrics;
+import org.gitopsrelay.pipeline.RelayException.Reason;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * Writes events to Kafka and waits for the broker's acknowledgement: a webhook is answered, and an offset
+ * committed, only once what it produced is durably written (acks=all, idempotent producer).
+ */
+@ApplicationScoped
+public class EventPublisher {
+
+    private final MeterRegistry metrics;
+    private final Duration sendTimeout;
+    private final KafkaProducer<String, String> producer;
+
+    @Inject
+    public EventPublisher(RelayConfig config, MeterRegistry metrics,
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        this.metrics = metrics;
+        this.sendTimeout = config.kafka().sendTimeout();
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "gitops-relay-publisher");
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        int timeout = (int) sendTimeout.toMillis();
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeout);
+        this.producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
+    }
+
+    /** Writes each event to {@code topic}, keyed by its app, and returns once all are acknowledged. */
+    public void publish(String topic, List<RelayEvent> events) {
+        Timer.Sample sample = Timer.start(metrics);
+        String outcome = "failed";
+        try {
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            long deadline = System.nanoTime() + sendTimeout.toNanos();
+            for (RelayEvent event : events) {
+                sent.add(producer.send(new ProducerRecord<>(topic, event.app(), EventCodec.encode(event))));
+            }
+            for (Future<RecordMetadata> future : sent) {
+                future.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+            outcome = "ok";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable(topic, e);
+        } catch (ExecutionException e) {
+            throw unavailable(topic, e.getCause());
+        } catch (TimeoutException | org.apache.kafka.common.KafkaException e) {
+            throw unavailable(topic, e);
+        } finally {
+            sample.stop(metrics.timer(RelayMetrics.KAFKA_SEND, "topic", topic, "outcome", outcome));
+        }
+    }
+
+    public void publish(String topic, RelayEvent event) {
+        publish(topic, List.of(event));
+    }
+
+    private RelayException unavailable(String topic, Throwable cause) {
+        return new RelayException(Reason.KAFKA_UNAVAILABLE, "Kafka did not acknowledge the write to " + topic
+                + " within " + sendTimeout.toMillis() + " ms: " + cause, cause);
+    }
+
+    @PreDestroy
+    void close() {
+        producer.close(Duration.ofSeconds(5));
+    }
+}

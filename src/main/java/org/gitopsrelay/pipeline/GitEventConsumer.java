@@ -1,0 +1,85 @@
+package org.gitopsrelay.pipeline;
+
+import java.time.Duration;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.gitopsrelay.config.RelayConfig;
+import org.gitopsrelay.event.EventCodec;
+import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.monitor.RelayMetrics;
+import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.jboss.logging.Logger;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+
+/**
+ * Consumes {@code relay.git-events}, one record at a time in partition order. The offset is committed only after
+ * this method returns, that is after the GitOps push succeeded; a transient failure is retried a bounded number of
+ * times, then the record goes to {@code relay.dead-letter} with its reason (the channel's failure strategy).
+ */
+@ApplicationScoped
+public class GitEventConsumer {
+
+    public static final String CHANNEL = "git-events";
+    private static final Logger LOG = Logger.getLogger(GitEventConsumer.class);
+
+    private final GitEventHandlers handlers;
+    private final RelayConfig config;
+    private final MeterRegistry metrics;
+
+    @Inject
+    public GitEventConsumer(GitEventHandlers handlers, RelayConfig config, MeterRegistry metrics) {
+        this.handlers = handlers;
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    @Incoming(CHANNEL)
+    @Blocking(ordered = true)
+    public void consume(ConsumerRecord<String, String> record) {
+        RelayEvent event;
+        try {
+            event = EventCodec.decode(record.value());
+        } catch (IllegalArgumentException e) {
+            throw deadLetter(record, new RelayException(Reason.UNREADABLE_EVENT, e.getMessage(), e));
+        }
+        int maxAttempts = Math.max(1, config.kafka().handlerAttempts());
+        for (int attempt = 1;; attempt++) {
+            try {
+                handlers.handle(event);
+                return;
+            } catch (RelayException e) {
+                if (!e.reason().retryable() || attempt >= maxAttempts) {
+                    throw deadLetter(record, e);
+                }
+                metrics.counter(RelayMetrics.HANDLER_RETRIES, "reason", e.reason().tag()).increment();
+                LOG.warnf("Event %s failed (attempt %d of %d), retrying: %s", event.id(), attempt, maxAttempts,
+                        e.getMessage());
+                pause(Duration.ofMillis(200L * (1L << Math.min(attempt, 6))));
+            } catch (RuntimeException e) {
+                throw deadLetter(record, new RelayException(Reason.INTERNAL, "Unexpected failure: " + e, e));
+            }
+        }
+    }
+
+    private RelayException deadLetter(ConsumerRecord<String, String> record, RelayException e) {
+        metrics.counter(RelayMetrics.DEAD_LETTERS, "reason", e.reason().tag()).increment();
+        LOG.errorf("Record %s-%d@%d goes to the dead-letter topic (%s): %s", record.topic(), record.partition(),
+                record.offset(), e.reason().tag(), e.getMessage());
+        return e;
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RelayException(Reason.GIT_UNAVAILABLE, "Interrupted while waiting to retry", e);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package org.gitopsrelay.pipeline;
+
+import java.util.Locale;
+
+/** The one domain exception: its reason decides the HTTP status, whether to retry, and the metric tag. */
+public class RelayException extends RuntimeException {
+
+    public enum Reason {
+        BAD_SIGNATURE(401, false),
+        MALFORMED_PAYLOAD(400, false),
+        PAYLOAD_TOO_LARGE(413, false),
+        KAFKA_UNAVAILABLE(503, true),
+        GIT_UNAVAILABLE(503, true),
+        GIT_PUSH_CONFLICT(503, true),
+        GIT_PUSH_REJECTED(500, false),
+        RENDER_FAILED(422, false),
+        INVALID_CHANGE(422, false),
+        UNREADABLE_EVENT(400, false),
+        INTERNAL(500, false);
+
+        private final int httpStatus;
+        private final boolean retryable;
+
+        Reason(int httpStatus, boolean retryable) {
+            this.httpStatus = httpStatus;
+            this.retryable = retryable;
+        }
+
+        public int httpStatus() {
+            return httpStatus;
+        }
+
+        /** Whether trying again later may succeed (the cause is outside the event itself). */
+        public boolean retryable() {
+            return retryable;
+        }
+
+        public String tag() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    private final Reason reason;
+
+    public RelayException(Reason reason, String message) {
+        super(message);
+        this.reason = reason;
+    }
+
+    public RelayException(Reason reason, String message, Throwable cause) {
+        super(message, cause);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+}

@@ -1,0 +1,162 @@
+package org.gitopsrelay.render;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.gitopsrelay.config.RelayConfig;
+import org.gitopsrelay.monitor.RelayMetrics;
+import org.gitopsrelay.pipeline.RelayException;
+import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * Renders an overlay with the real Kustomize, as a process: {@code kustomize build DIR} when kustomize is on the
+ * PATH, else {@code kubectl kustomize DIR}, or the command set in {@code relay.render.command}. A render that fails,
+ * times out, or yields a plaintext {@code Secret} refuses the change.
+ */
+@ApplicationScoped
+public class KustomizeRenderer {
+
+    private static final Logger LOG = Logger.getLogger(KustomizeRenderer.class);
+    private static final int MAX_ERROR_CHARS = 4000;
+    private static final ObjectReader YAML_DOCS = new ObjectMapper(new YAMLFactory()).readerFor(JsonNode.class);
+
+    private final RelayConfig config;
+    private final MeterRegistry metrics;
+    private volatile List<String> command;
+
+    @Inject
+    public KustomizeRenderer(RelayConfig config, MeterRegistry metrics) {
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    /** The rendered manifests of the overlay in {@code overlayDir}. */
+    public String render(Path overlayDir) {
+        List<String> argv = new ArrayList<>(command());
+        argv.add(overlayDir.toAbsolutePath().toString());
+        Timer.Sample sample = Timer.start(metrics);
+        String outcome = "failed";
+        try {
+            String output = run(argv, overlayDir);
+            rejectPlaintextSecrets(output);
+            outcome = "ok";
+            return output;
+        } finally {
+            sample.stop(metrics.timer(RelayMetrics.RENDER, "outcome", outcome));
+        }
+    }
+
+    /** The command in use, decided once: the explicit setting, else kustomize, else kubectl. */
+    public List<String> command() {
+        List<String> resolved = command;
+        if (resolved == null) {
+            resolved = config.render().command()
+                    .map(text -> Arrays.asList(text.trim().split("\\s+")))
+                    .orElseGet(() -> onPath("kustomize") ? List.of("kustomize", "build") : List.of("kubectl", "kustomize"));
+            LOG.infof("Rendering overlays with: %s", String.join(" ", resolved));
+            command = resolved;
+        }
+        return resolved;
+    }
+
+    private String run(List<String> argv, Path overlayDir) {
+        Process process;
+        try {
+            process = new ProcessBuilder(argv).directory(overlayDir.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE)
+                    .start();
+        } catch (IOException e) {
+            throw new RelayException(Reason.RENDER_FAILED,
+                    "Cannot run " + String.join(" ", argv.subList(0, argv.size() - 1)) + ": " + e.getMessage(), e);
+        }
+        try {
+            process.getOutputStream().close();
+            CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> drain(process.getInputStream()));
+            CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> drain(process.getErrorStream()));
+            long timeout = config.render().timeout().toMillis();
+            if (!process.waitFor(timeout, TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new RelayException(Reason.RENDER_FAILED, "Kustomize did not finish within " + timeout + " ms");
+            }
+            String out = stdout.get(5, TimeUnit.SECONDS);
+            String err = stderr.get(5, TimeUnit.SECONDS);
+            if (process.exitValue() != 0) {
+                String message = err.isBlank() ? out : err;
+                throw new RelayException(Reason.RENDER_FAILED, "Kustomize failed (exit " + process.exitValue() + "): "
+                        + truncate(message.strip().replace(overlayDir.toAbsolutePath() + File.separator, "")));
+            }
+            return out;
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new RelayException(Reason.RENDER_FAILED, "Interrupted while rendering", e);
+        } catch (IOException | ExecutionException | TimeoutException e) {
+            process.destroyForcibly();
+            throw new RelayException(Reason.RENDER_FAILED, "Cannot read Kustomize's output: " + e.getMessage(), e);
+        }
+    }
+
+    /** Secrets belong in a secret manager (SealedSecret, ExternalSecret), never in Git as plain text. */
+    static void rejectPlaintextSecrets(String manifests) {
+        try (var docs = YAML_DOCS.readValues(manifests)) {
+            while (docs.hasNextValue()) {
+                JsonNode doc = (JsonNode) docs.nextValue();
+                if (doc != null && "Secret".equals(doc.path("kind").asText()) && "v1".equals(doc.path("apiVersion").asText())
+                        && (doc.has("data") || doc.has("stringData"))) {
+                    throw new RelayException(Reason.RENDER_FAILED, "The overlay renders a plaintext Secret '"
+                            + doc.path("metadata").path("name").asText() + "': use a SealedSecret or an ExternalSecret");
+                }
+            }
+        } catch (IOException e) {
+            throw new RelayException(Reason.RENDER_FAILED, "Kustomize's output is not YAML: " + e.getMessage(), e);
+        }
+    }
+
+    private static String drain(InputStream in) {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String truncate(String text) {
+        return text.length() <= MAX_ERROR_CHARS ? text : text.substring(0, MAX_ERROR_CHARS) + "…";
+    }
+
+    private static boolean onPath(String program) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String dir : path.split(File.pathSeparator)) {
+            Path candidate = Path.of(dir, program);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,67 @@
+package org.gitopsrelay.webhook;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.gitopsrelay.app.AppRegistry;
+import org.gitopsrelay.app.AppSpec;
+import org.gitopsrelay.deploy.Routing;
+import org.gitopsrelay.event.EventCodec;
+import org.gitopsrelay.event.GitChange;
+import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.app.RegistrySync;
+import org.gitopsrelay.pipeline.EventPublisher;
+
+/**
+ * The provider-neutral half of ingest: finds the apps a change concerns, writes one event per app to
+ * {@code relay.git-events} (keyed by app) and waits for Kafka's acknowledgement. Event ids derive from the delivery
+ * id, so a redelivered delivery yields the same ids and the handlers' idempotence makes it a no-op.
+ */
+@ApplicationScoped
+public class WebhookIngest {
+
+    private final AppRegistry registry;
+    private final RegistrySync registrySync;
+    private final EventPublisher publisher;
+
+    @Inject
+    public WebhookIngest(AppRegistry registry, RegistrySync registrySync, EventPublisher publisher) {
+        this.registry = registry;
+        this.registrySync = registrySync;
+        this.publisher = publisher;
+    }
+
+    public WebhookAnswer accept(String provider, String deliveryId, GitChange change) {
+        List<AppSpec> apps = registry.appsFor(change.repo());
+        if (apps.isEmpty() && registrySync.refreshIfStale()) {
+            apps = registry.appsFor(change.repo());
+        }
+        if (apps.isEmpty()) {
+            return WebhookAnswer.ignored("no app registers repository " + change.repo());
+        }
+        Map<String, String> ignored = new LinkedHashMap<>();
+        List<RelayEvent> events = new ArrayList<>();
+        for (AppSpec app : apps) {
+            Optional<String> reason = Routing.ignoredBy(app, change);
+            if (reason.isPresent()) {
+                ignored.put(app.name(), reason.get());
+                continue;
+            }
+            events.add(RelayEvent.of(EventCodec.stableId(provider, deliveryId, app.name()), "/webhooks/" + provider,
+                    change.type(), app.name(), Instant.now(), EventCodec.toData(change)));
+        }
+        if (events.isEmpty()) {
+            return WebhookAnswer.ignored(String.join("; ", ignored.values()));
+        }
+        publisher.publish(Topics.GIT_EVENTS, events);
+        return new WebhookAnswer(events.stream().map(RelayEvent::id).toList(), null, ignored.isEmpty() ? null : ignored);
+    }
+}

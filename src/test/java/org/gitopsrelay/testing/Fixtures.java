@@ -1,0 +1,57 @@
+package org.gitopsrelay.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+import org.gitopsrelay.event.EventCodec;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** Webhook payload fixtures from {@code src/test/resources/webhooks/}, named {@code <provider>-<event>-<scenario>.json}. */
+public final class Fixtures {
+
+    private Fixtures() {
+    }
+
+    public static ObjectNode json(String name) {
+        try (InputStream in = Fixtures.class.getResourceAsStream("/webhooks/" + name + ".json")) {
+            if (in == null) {
+                throw new IllegalArgumentException("no fixture " + name);
+            }
+            return (ObjectNode) EventCodec.JSON.readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A push fixture moved to another commit and push time, so that each test deploys something new. */
+    public static ObjectNode push(String name, String sha, long pushedAtEpochSeconds) {
+        ObjectNode push = json(name);
+        push.put("after", sha);
+        if (push.get("head_commit").isObject()) {
+            ((ObjectNode) push.get("head_commit")).put("id", sha);
+        }
+        ((ObjectNode) push.get("repository")).put("pushed_at", pushedAtEpochSeconds);
+        return push;
+    }
+
+    public static String text(ObjectNode json) {
+        try {
+            return EventCodec.JSON.writeValueAsString(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A random 40-hex commit SHA. */
+    public static String sha() {
+        StringBuilder sha = new StringBuilder();
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int i = 0; i < 40; i++) {
+            sha.append(Character.forDigit(random.nextInt(16), 16));
+        }
+        return sha.toString();
+    }
+}
