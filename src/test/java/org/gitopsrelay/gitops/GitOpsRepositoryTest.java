@@ -1,0 +1,189 @@
+package org.gitopsrelay.gitops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.gitopsrelay.testing.GitCli.git;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.gitopsrelay.config.RelayConfig;
+import org.gitopsrelay.monitor.RelayMetrics;
+import org.gitopsrelay.pipeline.RelayException;
+import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.testing.TestConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/** Real JGit against a real bare repository over file://, checked with the git command line. */
+class GitOpsRepositoryTest {
+
+    @TempDir
+    Path tmp;
+
+    private SimpleMeterRegistry metrics;
+    private GitOpsRepository repository;
+    private Path remote;
+
+    @BeforeEach
+    void setUp() {
+        remote = tmp.resolve("remote.git");
+        git(tmp, "init", "--bare", "-b", "main", remote.toString());
+        Path seed = tmp.resolve("seed");
+        git(tmp, "clone", remote.toString(), seed.toString());
+        write(seed.resolve("apps/shop/app.yaml"), "source: {repository: github.com/example/shop}\n");
+        git(seed, "add", "-A");
+        git(seed, "commit", "-m", "seed");
+        git(seed, "push", "origin", "HEAD:main");
+        repository = open("relay.gitops.url", remote.toUri().toString(), "relay.gitops.retry-backoff", "PT0.01S");
+    }
+
+    private GitOpsRepository open(String... keyValues) {
+        RelayConfig config = TestConfig.relay(tmp.resolve("data"), keyValues);
+        metrics = new SimpleMeterRegistry();
+        return new GitOpsRepository(config, new GitOpsRemote(config), metrics);
+    }
+
+    @AfterEach
+    void tearDown() {
+        repository.close();
+    }
+
+    private static PlannedCommit commit(String path, String content) {
+        return new PlannedCommit(new TreeEdit().write(path, content), "Change " + path, List.of("event-1"));
+    }
+
+    @Test
+    void aChangeBecomesACommitThatAFreshCloneShowsWithItsEventTrailer() {
+        CommitOutcome outcome = repository.apply(snapshot -> Optional.of(commit("apps/shop/envs/staging/kustomization.yaml",
+                "namespace: shop-staging\n")));
+
+        assertThat(outcome.changed()).isTrue();
+        assertThat(outcome.attempts()).isEqualTo(1);
+        Path clone = tmp.resolve("check");
+        git(tmp, "clone", remote.toString(), clone.toString());
+        assertThat(git(clone, "log", "-1", "--format=%H")).startsWith(outcome.commit());
+        assertThat(git(clone, "log", "-1", "--format=%an <%ae>%n%B")).isEqualTo(
+                "gitops-relay <gitops-relay@localhost>\nChange apps/shop/envs/staging/kustomization.yaml\n\nRelay-Event: event-1\n\n");
+        assertThat(clone.resolve("apps/shop/envs/staging/kustomization.yaml")).hasContent("namespace: shop-staging");
+        assertThat(clone.resolve("apps/shop/app.yaml")).exists();
+        assertThat(git(clone, "fsck", "--strict")).doesNotContain("error");
+    }
+
+    @Test
+    void theDesiredStateAlreadyThereCommitsNothing() {
+        repository.apply(snapshot -> Optional.of(commit("apps/shop/x.yaml", "a: 1\n")));
+        String before = git(remote, "rev-parse", "main");
+
+        CommitOutcome again = repository.apply(snapshot -> Optional.of(commit("apps/shop/x.yaml", "a: 1\n")));
+
+        assertThat(again.changed()).isFalse();
+        assertThat(git(remote, "rev-parse", "main")).isEqualTo(before);
+    }
+
+    @Test
+    void aPushRejectedBecauseAnotherWriterWentFirstIsFetchedAndReApplied() {
+        Path other = tmp.resolve("other-writer");
+        git(tmp, "clone", remote.toString(), other.toString());
+        AtomicInteger plans = new AtomicInteger();
+
+        CommitOutcome outcome = repository.apply(snapshot -> {
+            if (plans.incrementAndGet() == 1) {
+                // Between our fetch and our push, a person pushes a change of their own.
+                write(other.resolve("apps/shop/envs/production/kustomization.yaml"), "namespace: shop-production\n");
+                git(other, "add", "-A");
+                git(other, "commit", "-m", "manual change");
+                git(other, "push", "origin", "HEAD:main");
+            }
+            return Optional.of(commit("apps/shop/envs/staging/kustomization.yaml", "namespace: shop-staging\n"));
+        });
+
+        assertThat(outcome.attempts()).isEqualTo(2);
+        assertThat(plans).hasValue(2);
+        assertThat(metrics.counter(RelayMetrics.GIT_PUSH_CONFLICTS).count()).isEqualTo(1.0);
+        assertThat(git(remote, "log", "--format=%s", "main")).isEqualTo(
+                "Change apps/shop/envs/staging/kustomization.yaml\nmanual change\nseed\n");
+        assertThat(git(remote, "show", "main:apps/shop/envs/production/kustomization.yaml"))
+                .isEqualTo("namespace: shop-production\n");
+    }
+
+    @Test
+    void writersThatKeepPushingFirstExhaustTheBoundedRetries() {
+        Path other = tmp.resolve("busy-writer");
+        git(tmp, "clone", remote.toString(), other.toString());
+        AtomicInteger plans = new AtomicInteger();
+
+        assertThatThrownBy(() -> repository.apply(snapshot -> {
+            write(other.resolve("counter"), String.valueOf(plans.incrementAndGet()));
+            git(other, "add", "-A");
+            git(other, "commit", "-qm", "busy " + plans.get());
+            git(other, "push", "-q", "origin", "HEAD:main");
+            return Optional.of(commit("apps/shop/y.yaml", "b: 2\n"));
+        })).isInstanceOfSatisfying(RelayException.class, e -> {
+            assertThat(e.reason()).isEqualTo(Reason.GIT_PUSH_CONFLICT);
+            assertThat(e.getMessage()).contains("after 5 attempts");
+        });
+        assertThat(plans).hasValue(5);
+        assertThat(git(remote, "show", "main:counter")).isEqualTo("5");
+    }
+
+    @Test
+    void removingAFolderRemovesEverythingBelowIt() {
+        repository.apply(snapshot -> Optional.of(new PlannedCommit(new TreeEdit()
+                .write("apps/shop/previews/pr-1/kustomization.yaml", "a: 1\n")
+                .write("apps/shop/previews/pr-1/patch.yaml", "b: 1\n"), "add", List.of())));
+
+        repository.apply(snapshot -> Optional.of(new PlannedCommit(new TreeEdit().remove("apps/shop/previews/pr-1"),
+                "remove", List.of())));
+
+        assertThat(git(remote, "ls-tree", "-r", "--name-only", "main")).isEqualTo("apps/shop/app.yaml\n");
+    }
+
+    @Test
+    void snapshotsReadFilesAndListFolders() {
+        Snapshot snapshot = repository.fetch();
+        assertThat(snapshot.read("apps/shop/app.yaml")).contains("source: {repository: github.com/example/shop}\n");
+        assertThat(snapshot.read("apps/shop/missing.yaml")).isEmpty();
+        assertThat(snapshot.folders("apps")).containsExactly("shop");
+        assertThat(snapshot.folders("nowhere")).isEmpty();
+    }
+
+    @Test
+    void anUnreachableRemoteIsARetryableError() {
+        repository.close();
+        repository = open("relay.gitops.url", tmp.resolve("does-not-exist.git").toUri().toString());
+
+        assertThatThrownBy(() -> repository.fetch()).isInstanceOfSatisfying(RelayException.class,
+                e -> assertThat(e.reason()).isEqualTo(Reason.GIT_UNAVAILABLE));
+        assertThat(Reason.GIT_UNAVAILABLE.retryable()).isTrue();
+    }
+
+    @Test
+    void anEmptyRemoteGetsItsBranchFromTheFirstPush() {
+        Path empty = tmp.resolve("empty.git");
+        git(tmp, "init", "--bare", "-b", "main", empty.toString());
+        repository.close();
+        repository = open("relay.gitops.url", empty.toUri().toString(), "relay.data-dir", tmp.resolve("data2").toString());
+
+        assertThat(repository.fetch().commit()).isEmpty();
+        CommitOutcome outcome = repository.apply(snapshot -> Optional.of(commit("README.md", "hello\n")));
+
+        assertThat(git(empty, "rev-parse", "main").trim()).isEqualTo(outcome.commit());
+    }
+
+    private static void write(Path file, String content) {
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, content);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package org.gitopsrelay.render;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.gitopsrelay.testing.TestConfig;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/** Everything the project ships as Kustomize (kustomize-base/ and deploy/) renders with the real Kustomize. */
+class ShippedManifestsRenderTest {
+
+    @TempDir
+    static Path tmp;
+
+    static List<Path> kustomizations() throws IOException {
+        try (Stream<Path> files = Stream.concat(Files.walk(Path.of("kustomize-base")), Files.walk(Path.of("deploy")))) {
+            return files.filter(file -> file.getFileName().toString().equals("kustomization.yaml"))
+                    .map(Path::getParent).sorted().toList();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("kustomizations")
+    void renders(Path dir) {
+        String output = new KustomizeRenderer(TestConfig.relay(tmp), new SimpleMeterRegistry()).render(dir);
+        assertThat(output).contains("kind: ");
+        if (dir.startsWith(Path.of("kustomize-base", "envs"))) {
+            assertThat(output).contains("kind: Deployment", "kind: Service", "kind: Ingress",
+                    "kind: HorizontalPodAutoscaler", "kind: PodDisruptionBudget", "runAsNonRoot: true",
+                    "readinessProbe:", "livenessProbe:", "limits:", "namespace: app-");
+        }
+    }
+}
