@@ -24,6 +24,8 @@ public final class AppSpecParser {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> TOP_LEVEL = Set.of("name", "source", "image", "environments");
+    private static final Set<String> SOURCE_KEYS = Set.of("repository");
+    private static final Set<String> IMAGE_KEYS = Set.of("repository", "name", "tag");
     private static final Set<String> ENVIRONMENT_KEYS = Set.of("branch", "tag", "imageTag", "namespace");
     /** Without an {@code environments:} section, an app gets the design's defaults. */
     private static final Map<String, String[]> DEFAULT_ENVIRONMENTS = Map.of(
@@ -52,6 +54,8 @@ public final class AppSpecParser {
             throw new InvalidAppException(path, List.of("must be a YAML mapping"));
         }
         unknownKeys(root, TOP_LEVEL, "", problems);
+        unknownKeys(root.path("source"), SOURCE_KEYS, "source.", problems);
+        unknownKeys(root.path("image"), IMAGE_KEYS, "image.", problems);
 
         String name = text(root, "name");
         if (name != null && !name.equals(app)) {

@@ -173,7 +173,7 @@ public class DeployPushToEnvironment {
             Path scratch = Files.createDirectories(config.dataDir().toAbsolutePath().resolve("tmp"));
             dir = Files.createTempDirectory(scratch, "render-");
             snapshot.materialize(app.folder(), edit, dir);
-            renderer.render(dir.resolve(env.overlayDir(app.name())));
+            renderer.render(dir.resolve(env.overlayDir(app.name())), dir);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot prepare the render of " + app.name() + "/" + env.name(), e);
         } finally {

@@ -7,6 +7,8 @@ import java.util.Optional;
 public final class EmbeddedKafka {
 
     private static EmbeddedKafkaBroker broker;
+    /** Ports of the last broker per log dir: a restarted broker comes back where its clients look for it. */
+    private static final java.util.Map<Path, int[]> PORTS = new java.util.HashMap<>();
 
     private EmbeddedKafka() {
     }
@@ -18,7 +20,8 @@ public final class EmbeddedKafka {
             stop();
         }
         if (broker == null) {
-            broker = EmbeddedKafkaBroker.start(logDir);
+            broker = EmbeddedKafkaBroker.start(logDir, PORTS.get(logDir));
+            PORTS.put(logDir, broker.ports());
         }
         return broker;
     }

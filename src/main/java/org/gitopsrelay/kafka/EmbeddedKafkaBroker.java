@@ -33,17 +33,23 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final KafkaRaftServer server;
     private final String bootstrapServers;
 
-    private EmbeddedKafkaBroker(Path logDir, KafkaRaftServer server, String bootstrapServers) {
+    private final int[] ports;
+
+    private EmbeddedKafkaBroker(Path logDir, KafkaRaftServer server, int[] ports) {
         this.logDir = logDir;
         this.server = server;
-        this.bootstrapServers = bootstrapServers;
+        this.ports = ports;
+        this.bootstrapServers = "127.0.0.1:" + ports[0];
     }
 
-    /** Starts a broker whose log lives in {@code logDir}, formatting it only the first time. */
-    public static EmbeddedKafkaBroker start(Path logDir) {
+    /**
+     * Starts a broker whose log lives in {@code logDir}, formatting it only the first time, on the given broker and
+     * controller ports, or on free ones when {@code ports} is null.
+     */
+    public static EmbeddedKafkaBroker start(Path logDir, int[] ports) {
         long started = System.nanoTime();
-        int brokerPort = freePort();
-        int controllerPort = freePort();
+        int brokerPort = ports == null ? freePort() : ports[0];
+        int controllerPort = ports == null ? freePort() : ports[1];
         Map<String, Object> props = new HashMap<>();
         props.put("process.roles", "broker,controller");
         props.put("node.id", String.valueOf(NODE_ID));
@@ -67,10 +73,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         formatOnce(logDir);
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
-        String bootstrap = "127.0.0.1:" + brokerPort;
-        LOG.infof("Embedded Kafka broker started on %s in %d ms, log in %s", bootstrap,
+        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(logDir, server, new int[] { brokerPort, controllerPort });
+        LOG.infof("Embedded Kafka broker started on %s in %d ms, log in %s", broker.bootstrapServers,
                 (System.nanoTime() - started) / 1_000_000, logDir);
-        return new EmbeddedKafkaBroker(logDir, server, bootstrap);
+        return broker;
+    }
+
+    int[] ports() {
+        return ports.clone();
     }
 
     public String bootstrapServers() {

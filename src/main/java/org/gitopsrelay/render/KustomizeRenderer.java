@@ -41,6 +41,9 @@ public class KustomizeRenderer {
 
     private static final Logger LOG = Logger.getLogger(KustomizeRenderer.class);
     private static final int MAX_ERROR_CHARS = 4000;
+    /** kubectl prefixes its errors with a klog header: {@code E1123 05:11:19.720675   16658 run.go:72] }. */
+    private static final java.util.regex.Pattern KLOG_PREFIX = java.util.regex.Pattern
+            .compile("(?m)^[IWEF]\\d{4} \\d{2}:\\d{2}:\\d{2}\\.\\d+\\s+\\d+ [^\\]]+\\] ");
     private static final ObjectReader YAML_DOCS = new ObjectMapper(new YAMLFactory()).readerFor(JsonNode.class);
 
     private final RelayConfig config;
@@ -55,12 +58,20 @@ public class KustomizeRenderer {
 
     /** The rendered manifests of the overlay in {@code overlayDir}. */
     public String render(Path overlayDir) {
+        return render(overlayDir, overlayDir);
+    }
+
+    /**
+     * Renders the overlay in {@code overlayDir}, a folder below {@code root}: errors name files relative to
+     * {@code root}, so that they read as paths of the GitOps repository rather than of a scratch folder.
+     */
+    public String render(Path overlayDir, Path root) {
         List<String> argv = new ArrayList<>(command());
         argv.add(overlayDir.toAbsolutePath().toString());
         Timer.Sample sample = Timer.start(metrics);
         String outcome = "failed";
         try {
-            String output = run(argv, overlayDir);
+            String output = run(argv, overlayDir, root);
             rejectPlaintextSecrets(output);
             outcome = "ok";
             return output;
@@ -82,7 +93,7 @@ public class KustomizeRenderer {
         return resolved;
     }
 
-    private String run(List<String> argv, Path overlayDir) {
+    private String run(List<String> argv, Path overlayDir, Path root) {
         Process process;
         try {
             process = new ProcessBuilder(argv).directory(overlayDir.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE)
@@ -105,7 +116,7 @@ public class KustomizeRenderer {
             if (process.exitValue() != 0) {
                 String message = err.isBlank() ? out : err;
                 throw new RelayException(Reason.RENDER_FAILED, "Kustomize failed (exit " + process.exitValue() + "): "
-                        + truncate(message.strip().replace(overlayDir.toAbsolutePath() + File.separator, "")));
+                        + truncate(readable(message, root)));
             }
             return out;
         } catch (InterruptedException e) {
@@ -140,6 +151,12 @@ public class KustomizeRenderer {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** Kustomize's message without kubectl's log prefix and without the scratch folder's path. */
+    private static String readable(String message, Path root) {
+        String text = KLOG_PREFIX.matcher(message.strip()).replaceAll("");
+        return text.replace(root.toAbsolutePath() + File.separator, "").replace(root.toAbsolutePath().toString(), ".");
     }
 
     private static String truncate(String text) {

@@ -1,0 +1,290 @@
+package org.gitopsrelay.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.gitopsrelay.testing.GitCli.git;
+import static org.gitopsrelay.testing.Webhooks.github;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.gitopsrelay.app.AppRegistry;
+import org.gitopsrelay.app.RegistrySync;
+import org.gitopsrelay.config.RelayConfig;
+import org.gitopsrelay.event.EventCodec;
+import org.gitopsrelay.event.EventTypes;
+import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.testing.Fixtures;
+import org.gitopsrelay.testing.RelayTestEnvironment;
+import org.gitopsrelay.testing.TopicReader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+
+/**
+ * End to end on the real parts: a signed webhook over HTTP, the embedded Kafka broker, the handler, real Kustomize,
+ * and a GitOps repository checked with the git command line in a fresh clone.
+ */
+@QuarkusTest
+@QuarkusTestResource(RelayTestEnvironment.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PushToGitOpsCommitTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    /** Push times far ahead of any fixture, increasing, so that each push here is the newest. */
+    private static final AtomicLong PUSH_TIME = new AtomicLong(1_900_000_000L);
+
+    @Inject
+    RelayConfig config;
+
+    @Inject
+    RegistrySync registrySync;
+
+    @Inject
+    AppRegistry registry;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    private TopicReader deployments;
+    private TopicReader deadLetters;
+
+    @BeforeAll
+    void readTopics() {
+        deployments = new TopicReader(Topics.DEPLOYMENTS);
+        deadLetters = new TopicReader(Topics.DEAD_LETTER);
+    }
+
+    @AfterAll
+    void closeReaders() {
+        deployments.close();
+        deadLetters.close();
+    }
+
+    private Path remote() {
+        return config.dataDir().resolve("gitops.git");
+    }
+
+    private String pushMain(String sha) {
+        return github("push", Fixtures.text(Fixtures.push("github-push-main", sha, PUSH_TIME.incrementAndGet())))
+                .statusCode(202).extract().path("events[0]");
+    }
+
+    private JsonNode awaitDeployment(String type, String triggerEvent) {
+        ConsumerRecord<String, String> record = deployments.await(r -> {
+            RelayEvent event = EventCodec.decode(r.value());
+            return event.type().equals(type) && triggerEvent.equals(event.data().path("triggerEvent").asText());
+        }, WAIT);
+        RelayEvent event = EventCodec.decode(record.value());
+        assertThat(record.key()).isEqualTo(event.app());
+        return event.data();
+    }
+
+    private Path freshClone() {
+        Path clone = config.dataDir().resolve("clone-" + UUID.randomUUID());
+        git(config.dataDir(), "clone", "-q", remote().toUri().toString(), clone.toString());
+        return clone;
+    }
+
+    @Test
+    void aSignedPushBecomesACommitThatAFreshCloneShows() throws Exception {
+        String sha = Fixtures.sha();
+        String eventId = pushMain(sha);
+
+        JsonNode deployment = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, eventId);
+
+        Path clone = freshClone();
+        assertThat(git(clone, "log", "-1", "--format=%H").trim()).isEqualTo(deployment.path("gitopsCommit").asText());
+        assertThat(git(clone, "log", "-1", "--format=%an%n%B")).isEqualTo("gitops-relay\n"
+                + "Deploy demo staging: registry.example.org/example/demo:" + sha + "\n\n"
+                + "Source: github.com/example/demo@" + sha + " (main)\n"
+                + "Pushed by: alice\n\n"
+                + "Relay-Event: " + eventId + "\n\n");
+        assertThat(git(clone, "show", "--stat", "--format=", "HEAD").trim())
+                .startsWith("apps/demo/envs/staging/kustomization.yaml | ");
+        String overlay = Files.readString(clone.resolve("apps/demo/envs/staging/kustomization.yaml"));
+        assertThat(overlay).contains("newTag: " + sha, "gitops-relay.io/event: " + eventId);
+        assertThat(deployment.path("app").asText()).isEqualTo("demo");
+        assertThat(deployment.path("environment").asText()).isEqualTo("staging");
+        assertThat(deployment.path("image").asText()).isEqualTo("registry.example.org/example/demo:" + sha);
+        assertThat(deployment.path("sourceCommit").asText()).isEqualTo(sha);
+        assertThat(deployment.path("pusher").asText()).isEqualTo("alice");
+        assertThat(deployment.path("timings").path("attempts").asInt()).isEqualTo(1);
+        assertThat(deployment.path("timings").path("totalMillis").asLong()).isPositive();
+        // What Argo CD will apply, rendered as it renders it, runs the pushed image in the staging namespace.
+        Process kustomize = new ProcessBuilder("kubectl", "kustomize", "apps/demo/envs/staging").directory(clone.toFile())
+                .redirectErrorStream(true).start();
+        String rendered = new String(kustomize.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(kustomize.waitFor()).as(rendered).isZero();
+        assertThat(rendered).contains("image: registry.example.org/example/demo:" + sha, "namespace: demo-staging");
+    }
+
+    @Test
+    void theSamePushDeliveredAgainMakesNoSecondCommit() {
+        String sha = Fixtures.sha();
+        String body = Fixtures.text(Fixtures.push("github-push-main", sha, PUSH_TIME.incrementAndGet()));
+        String delivery = UUID.randomUUID().toString();
+        String eventId = github("push", body, delivery).statusCode(202).extract().path("events[0]");
+        String commit = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, eventId).path("gitopsCommit").asText();
+
+        String redelivered = github("push", body, delivery).statusCode(202).extract().path("events[0]");
+        String newDelivery = github("push", body).statusCode(202).extract().path("events[0]");
+        String marker = pushMain(Fixtures.sha());
+        String markerCommit = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, marker).path("gitopsCommit").asText();
+
+        assertThat(redelivered).isEqualTo(eventId);
+        assertThat(newDelivery).isNotEqualTo(eventId);
+        // Events of one app are handled in order: the marker's commit comes right after the first one.
+        assertThat(git(remote(), "rev-parse", markerCommit + "^").trim()).isEqualTo(commit);
+    }
+
+    @Test
+    void anOlderPushHandledAfterANewerOneNeverRollsBack() {
+        String older = Fixtures.sha();
+        String newer = Fixtures.sha();
+        long olderTime = PUSH_TIME.incrementAndGet();
+        long newerTime = PUSH_TIME.incrementAndGet();
+        String newerEvent = github("push", Fixtures.text(Fixtures.push("github-push-main", newer, newerTime)))
+                .statusCode(202).extract().path("events[0]");
+        String newerCommit = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, newerEvent).path("gitopsCommit").asText();
+
+        github("push", Fixtures.text(Fixtures.push("github-push-main", older, olderTime))).statusCode(202);
+        String marker = pushMain(Fixtures.sha());
+        String markerCommit = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, marker).path("gitopsCommit").asText();
+
+        assertThat(git(remote(), "rev-parse", markerCommit + "^").trim()).isEqualTo(newerCommit);
+        assertThat(git(remote(), "log", "--format=%B", "main")).doesNotContain(older);
+    }
+
+    @Test
+    void aTagPushDeploysProduction() {
+        String sha = Fixtures.sha();
+        String eventId = github("push", Fixtures.text(Fixtures.push("github-push-tag", sha, PUSH_TIME.incrementAndGet())))
+                .statusCode(202).extract().path("events[0]");
+
+        JsonNode deployment = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, eventId);
+
+        assertThat(deployment.path("environment").asText()).isEqualTo("production");
+        assertThat(deployment.path("sourceRef").asText()).isEqualTo("v1.4.0");
+        assertThat(git(remote(), "show", "main:apps/demo/envs/production/kustomization.yaml"))
+                .contains("newTag: " + sha, "gitops-relay.io/source-ref: refs/tags/v1.4.0", "namespace: demo-production");
+    }
+
+    @Test
+    void aPushWithZeroCommitsDeploysTheCommitTheBranchNowPointsAt() {
+        String sha = Fixtures.sha();
+        String eventId = github("push",
+                Fixtures.text(Fixtures.push("github-push-zero-commits", sha, PUSH_TIME.incrementAndGet())))
+                .statusCode(202).extract().path("events[0]");
+
+        assertThat(awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, eventId).path("sourceCommit").asText())
+                .isEqualTo(sha);
+    }
+
+    @Test
+    void anOverlayThatDoesNotRenderCommitsNothingAndTheFailedEventSaysWhy() throws Exception {
+        Path clone = freshClone();
+        Files.createDirectories(clone.resolve("apps/broken/envs/staging"));
+        Files.writeString(clone.resolve("apps/broken/app.yaml"), """
+                source: {repository: github.com/example/broken}
+                image: {repository: registry.example.org/example/broken}
+                environments:
+                  staging: {branch: main}
+                """);
+        Files.writeString(clone.resolve("apps/broken/envs/staging/kustomization.yaml"),
+                "resources:\n  - does-not-exist.yaml\n");
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "Onboard broken");
+        git(clone, "push", "-q", "origin", "HEAD:main");
+        registrySync.refresh();
+        String before = git(remote(), "rev-parse", "main").trim();
+
+        String body = Fixtures.text(Fixtures.push("github-push-main", Fixtures.sha(), PUSH_TIME.incrementAndGet()))
+                .replace("example/demo", "example/broken");
+        String eventId = github("push", body).statusCode(202).extract().path("events[0]");
+        JsonNode failure = awaitDeployment(EventTypes.DEPLOYMENT_FAILED, eventId);
+
+        assertThat(failure.path("reason").asText()).isEqualTo("render-failed");
+        assertThat(failure.path("error").asText()).startsWith("Kustomize failed (exit 1): ")
+                .contains("apps/broken/envs/staging/does-not-exist.yaml").doesNotContain("/tmp/").doesNotContain("run.go");
+        assertThat(failure.has("gitopsCommit")).isFalse();
+        String after = git(remote(), "rev-parse", "main").trim();
+        assertThat(git(remote(), "log", "--format=%s", before + ".." + after)).doesNotContain("Deploy broken");
+    }
+
+    @Test
+    void aBrokenAppYamlLeavesOnlyThatAppOutAndIsReported() throws Exception {
+        Path clone = freshClone();
+        Files.createDirectories(clone.resolve("apps/typo"));
+        Files.writeString(clone.resolve("apps/typo/app.yaml"), "source: {repo: github.com/example/typo}\n");
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "Onboard typo");
+        git(clone, "push", "-q", "origin", "HEAD:main");
+
+        registrySync.refresh();
+
+        assertThat(registry.invalidApps()).containsKey("typo");
+        assertThat(registry.invalidApps().get("typo")).contains("unknown key 'source.repo'", "source.repository is required");
+        assertThat(registry.app("demo")).isPresent();
+        RestAssured.get("/q/metrics").then().statusCode(200)
+                .body(org.hamcrest.Matchers.containsString("relay_apps_invalid{app=\"typo\"} 1.0"));
+        deployments.await(r -> EventCodec.decode(r.value()).type().equals(EventTypes.APP_INVALID)
+                && "typo".equals(r.key()), WAIT);
+        String eventId = pushMain(Fixtures.sha());
+        awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, eventId);
+    }
+
+    @Test
+    void anUnreadableRecordGoesToTheDeadLetterTopicWithItsReason() {
+        String garbage = "not a cloud event " + UUID.randomUUID();
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(java.util.Map.of("bootstrap.servers",
+                bootstrapServers), new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(Topics.GIT_EVENTS, "demo", garbage));
+        }
+
+        ConsumerRecord<String, String> dead = deadLetters.await(r -> garbage.equals(r.value()), WAIT);
+
+        Header reason = dead.headers().lastHeader("dead-letter-reason");
+        assertThat(reason).isNotNull();
+        assertThat(new String(reason.value(), StandardCharsets.UTF_8)).contains("not a relay event");
+    }
+
+    @Test
+    void anEventWhoseGitOpsRemoteStaysUnreachableIsDeadLetteredAfterBoundedRetries() throws Exception {
+        Path away = config.dataDir().resolve("gitops.git.away");
+        Files.move(remote(), away);
+        try {
+            String eventId = pushMain(Fixtures.sha());
+            ConsumerRecord<String, String> dead = deadLetters.await(r -> r.value().contains(eventId), WAIT);
+            assertThat(new String(dead.headers().lastHeader("dead-letter-reason").value(), StandardCharsets.UTF_8))
+                    .contains("Cannot");
+        } finally {
+            Files.move(away, remote());
+        }
+        RestAssured.get("/q/metrics").then()
+                .body(org.hamcrest.Matchers.containsString("relay_handler_retries_total{reason=\"git-unavailable\"}"))
+                .body(org.hamcrest.Matchers.containsString("relay_dead_letters_total{reason=\"git-unavailable\"}"));
+        // The pipeline carries on once the remote is back.
+        String next = pushMain(Fixtures.sha());
+        awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, next);
+    }
+}
