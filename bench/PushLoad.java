@@ -1,0 +1,192 @@
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Load harness: sends signed GitHub pushes to a running gitops-relay and measures, per push, the webhook's latency
+ * (request to 202) and push-to-commit latency (request to the relay.deployment.committed event naming its event
+ * id, read from Kafka). Run by bench/run.sh, with the service's own jars on the classpath.
+ *
+ * usage: java -cp 'target/quarkus-app/lib/main/*' bench/PushLoad.java URL SECRET BOOTSTRAP APPS PUSHES CONCURRENCY
+ */
+public class PushLoad {
+
+    private static final Pattern EVENT_ID = Pattern.compile("\"events\":\\[\"([0-9a-f-]{36})\"");
+    private static final Pattern TRIGGER = Pattern.compile("\"triggerEvent\":\"([0-9a-f-]{36})\"");
+
+    public static void main(String[] args) throws Exception {
+        String url = args[0];
+        String secret = args[1];
+        String bootstrap = args[2];
+        int apps = Integer.parseInt(args[3]);
+        int pushes = Integer.parseInt(args[4]);
+        int concurrency = Integer.parseInt(args[5]);
+
+        Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        Map<String, Long> committedAt = new ConcurrentHashMap<>();
+        List<Long> webhookNanos = Collections.synchronizedList(new ArrayList<>());
+        AtomicLong failures = new AtomicLong();
+
+        KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
+                "group.id", "bench-" + UUID.randomUUID(), "enable.auto.commit", "false"),
+                new StringDeserializer(), new StringDeserializer());
+        List<TopicPartition> partitions = consumer.partitionsFor("relay.deployments").stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        partitions.forEach(consumer::position);
+        java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread reader = new Thread(() -> {
+            while (reading.get()) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(20))) {
+                    long now = System.nanoTime();
+                    if (record.value().contains("\"relay.deployment.committed\"")) {
+                        Matcher m = TRIGGER.matcher(record.value());
+                        if (m.find()) {
+                            committedAt.putIfAbsent(m.group(1), now);
+                        }
+                    }
+                }
+            }
+            consumer.close();
+        });
+        reader.start();
+
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        long started = System.nanoTime();
+        for (int i = 0; i < pushes; i++) {
+            int n = i;
+            pool.submit(() -> {
+                String app = "app-" + (n % apps + 1);
+                // Pushed "now", as GitHub stamps it: pushes of one app sent in the same second tie, never reorder.
+                byte[] body = push(app, sha(), System.currentTimeMillis() / 1000).getBytes(StandardCharsets.UTF_8);
+                HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/webhooks/github"))
+                        .header("Content-Type", "application/json").header("X-GitHub-Event", "push")
+                        .header("X-GitHub-Delivery", UUID.randomUUID().toString())
+                        .header("X-Hub-Signature-256", "sha256=" + hmac(secret, body))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+                long t0 = System.nanoTime();
+                try {
+                    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                    long t1 = System.nanoTime();
+                    Matcher m = EVENT_ID.matcher(response.body());
+                    if (response.statusCode() != 202 || !m.find()) {
+                        failures.incrementAndGet();
+                        System.err.println("push " + n + ": " + response.statusCode() + " " + response.body());
+                        return;
+                    }
+                    webhookNanos.add(t1 - t0);
+                    sentAt.put(m.group(1), t0);
+                    if (concurrency == 1) {
+                        awaitCommit(committedAt, m.group(1), Duration.ofSeconds(30));
+                    }
+                } catch (Exception e) {
+                    failures.incrementAndGet();
+                    System.err.println("push " + n + ": " + e);
+                }
+            });
+        }
+        pool.shutdown();
+        pool.awaitTermination(30, TimeUnit.MINUTES);
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (!committedAt.keySet().containsAll(sentAt.keySet()) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        reading.set(false);
+        reader.join();
+
+        List<Long> commitNanos = new ArrayList<>();
+        long lastCommit = started;
+        for (Map.Entry<String, Long> sent : sentAt.entrySet()) {
+            Long committed = committedAt.get(sent.getKey());
+            if (committed != null) {
+                commitNanos.add(committed - sent.getValue());
+                lastCommit = Math.max(lastCommit, committed);
+            }
+        }
+        double seconds = (lastCommit - started) / 1e9;
+        System.out.printf(Locale.ROOT, "pushes=%d apps=%d concurrency=%d accepted=%d committed=%d failed=%d%n", pushes,
+                apps, concurrency, sentAt.size(), commitNanos.size(), failures.get());
+        System.out.printf(Locale.ROOT, "webhook 202 latency ms: p50=%.1f p99=%.1f max=%.1f%n", pct(webhookNanos, 50),
+                pct(webhookNanos, 99), pct(webhookNanos, 100));
+        System.out.printf(Locale.ROOT, "push->commit latency ms: p50=%.1f p99=%.1f max=%.1f%n", pct(commitNanos, 50),
+                pct(commitNanos, 99), pct(commitNanos, 100));
+        System.out.printf(Locale.ROOT, "throughput: %.1f pushes committed per second (%.1f s from first push to last commit)%n",
+                commitNanos.size() / seconds, seconds);
+        System.exit(failures.get() == 0 && commitNanos.size() == pushes ? 0 : 1);
+    }
+
+    private static void awaitCommit(Map<String, Long> committedAt, String id, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!committedAt.containsKey(id) && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+    }
+
+    private static double pct(List<Long> nanos, int percentile) {
+        if (nanos.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Long> sorted = new ArrayList<>(nanos);
+        Collections.sort(sorted);
+        int index = (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index))) / 1e6;
+    }
+
+    private static String sha() {
+        byte[] bytes = new byte[20];
+        ThreadLocalRandom.current().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    private static String hmac(String secret, byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(body));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String push(String app, String sha, long pushedAt) {
+        return """
+                {"ref":"refs/heads/main","before":"0000000000000000000000000000000000000001","after":"%2$s",
+                 "created":false,"deleted":false,"forced":false,
+                 "commits":[{"id":"%2$s","message":"bench","timestamp":"2026-11-23T10:00:00Z",
+                   "author":{"name":"Bench","email":"bench@example.org"}}],
+                 "head_commit":{"id":"%2$s","message":"bench","timestamp":"2026-11-23T10:00:00Z",
+                   "author":{"name":"Bench","email":"bench@example.org"}},
+                 "repository":{"name":"%1$s","full_name":"bench/%1$s","html_url":"https://github.com/bench/%1$s",
+                   "default_branch":"main","pushed_at":%3$d},
+                 "pusher":{"name":"bench","email":"bench@example.org"},"sender":{"login":"bench"}}
+                """.formatted(app, sha, pushedAt);
+    }
+}
