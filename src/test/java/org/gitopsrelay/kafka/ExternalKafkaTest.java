@@ -1,0 +1,83 @@
+package org.gitopsrelay.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.gitopsrelay.testing.GitCli.git;
+import static org.gitopsrelay.testing.Webhooks.github;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.awaitility.Awaitility;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.gitopsrelay.config.RelayConfig;
+import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.testing.Fixtures;
+import org.gitopsrelay.testing.RelayTestEnvironment;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * With {@code kafka.bootstrap.servers} set, the service uses that cluster (here a broker the test starts on its
+ * own) and starts none of its own; the topics it creates have the configured partition count.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = ExternalKafkaTest.ExternalBroker.class, restrictToAnnotatedClass = true)
+class ExternalKafkaTest {
+
+    /** A broker outside the service's data dir, plus the usual test environment. */
+    public static class ExternalBroker implements QuarkusTestResourceLifecycleManager {
+        private final RelayTestEnvironment environment = new RelayTestEnvironment();
+        private EmbeddedKafkaBroker broker;
+
+        @Override
+        public Map<String, String> start() {
+            try {
+                broker = EmbeddedKafkaBroker.start(Files.createTempDirectory("external-kafka-"), null);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            Map<String, String> config = new HashMap<>(environment.start());
+            config.put("kafka.bootstrap.servers", broker.bootstrapServers());
+            config.put("relay.kafka.partitions", "5");
+            return config;
+        }
+
+        @Override
+        public void stop() {
+            broker.close();
+            environment.stop();
+        }
+    }
+
+    @Inject
+    RelayConfig config;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @Test
+    void usesTheConfiguredClusterAndStartsNoBrokerOfItsOwn() throws Exception {
+        assertThat(Files.exists(config.dataDir().resolve("kafka"))).isFalse();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+            assertThat(admin.describeTopics(Topics.ALL).allTopicNames().get(10, TimeUnit.SECONDS).values())
+                    .allSatisfy(topic -> assertThat(topic.partitions()).hasSize(5));
+        }
+
+        String sha = Fixtures.sha();
+        github("push", Fixtures.text(Fixtures.push("github-push-main", sha, 1_990_000_000L))).statusCode(202);
+
+        Path remote = config.dataDir().resolve("gitops.git");
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> git(remote, "log", "-1", "--format=%B", "main").contains(sha));
+    }
+}
