@@ -12,12 +12,12 @@ import jakarta.inject.Inject;
 
 import org.gitopsrelay.app.AppRegistry;
 import org.gitopsrelay.app.AppSpec;
+import org.gitopsrelay.app.RegistrySync;
 import org.gitopsrelay.deploy.Routing;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.GitChange;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
-import org.gitopsrelay.app.RegistrySync;
 import org.gitopsrelay.pipeline.EventPublisher;
 
 /**
