@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -229,6 +230,36 @@ class PushToGitOpsCommitTest {
         assertThat(failure.has("gitopsCommit")).isFalse();
         String after = git(remote(), "rev-parse", "main").trim();
         assertThat(git(remote(), "log", "--format=%s", before + ".." + after)).doesNotContain("Deploy broken");
+    }
+
+    @Test
+    void aRepositoryThatFeedsTwoAppsGetsOneEventPerAppThatActs() throws Exception {
+        Path clone = freshClone();
+        for (String app : new String[] { "multi-web", "multi-worker" }) {
+            Path folder = Files.createDirectories(clone.resolve("apps/" + app + "/envs/staging"));
+            Files.writeString(clone.resolve("apps/" + app + "/app.yaml"), """
+                    source: {repository: github.com/example/multi}
+                    image: {repository: registry.example.org/example/%s}
+                    environments:
+                      staging: {branch: %s}
+                    """.formatted(app, app.equals("multi-web") ? "main" : "release/*"));
+            Files.writeString(folder.resolve("kustomization.yaml"), "resources: []\n");
+        }
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "Onboard multi-web and multi-worker");
+        git(clone, "push", "-q", "origin", "HEAD:main");
+        registrySync.refresh();
+        String body = Fixtures.text(Fixtures.push("github-push-main", Fixtures.sha(), PUSH_TIME.incrementAndGet()))
+                .replace("example/demo", "example/multi");
+
+        io.restassured.response.ExtractableResponse<io.restassured.response.Response> answer = github("push", body)
+                .statusCode(202).extract();
+
+        List<String> events = answer.path("events");
+        assertThat(events).hasSize(1);
+        assertThat(answer.<String>path("skipped.multi-worker")).isEqualTo("no environment of app multi-worker follows branch main");
+        JsonNode deployment = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, events.get(0));
+        assertThat(deployment.path("app").asText()).isEqualTo("multi-web");
     }
 
     @Test
