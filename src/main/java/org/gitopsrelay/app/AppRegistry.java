@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -72,19 +73,17 @@ public class AppRegistry {
         return state.invalid();
     }
 
-    /** Re-reads the registrations when the branch moved since the last refresh. */
-    public void refresh(Snapshot snapshot) {
+    /**
+     * Re-reads the registrations when the branch moved since the last refresh. The snapshot is taken inside the
+     * lock, so that two refreshes racing can never leave the older one in place.
+     */
+    public synchronized void refresh(Supplier<Snapshot> latest) {
+        Snapshot snapshot = latest.get();
         String commit = snapshot.commit().orElse(null);
-        State previous = state;
-        if (commit != null && commit.equals(previous.commit())) {
+        if (commit != null && commit.equals(state.commit())) {
             return;
         }
-        synchronized (this) {
-            if (commit != null && commit.equals(state.commit())) {
-                return;
-            }
-            state = load(snapshot, commit, state);
-        }
+        state = load(snapshot, commit, state);
     }
 
     private State load(Snapshot snapshot, String commit, State previous) {

@@ -59,12 +59,13 @@ public class RegistrySync {
     /** Fetches the branch and re-reads the registrations if it moved. */
     public void refresh() {
         lastFetch.set(System.currentTimeMillis());
-        registry.refresh(repository.fetch());
+        repository.fetch();
+        registry.refresh(repository::current);
     }
 
     /** Re-reads the registrations from the branch as last fetched or pushed, without asking the remote. */
     public void refreshFromCache() {
-        registry.refresh(repository.current());
+        registry.refresh(repository::current);
     }
 
     /** Refreshes unless that was done moments ago; true when it refreshed. */
@@ -75,7 +76,8 @@ public class RegistrySync {
             return false;
         }
         try {
-            registry.refresh(repository.fetch());
+            repository.fetch();
+            registry.refresh(repository::current);
             return true;
         } catch (RelayException e) {
             LOG.warnf("Cannot refresh the app registry: %s", e.getMessage());

@@ -23,12 +23,14 @@ import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.EventTypes;
 import org.gitopsrelay.event.GitChange;
 import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.gitops.CommitOutcome;
 import org.gitopsrelay.gitops.GitOpsRepository;
 import org.gitopsrelay.gitops.KustomizationFile;
 import org.gitopsrelay.gitops.PlannedCommit;
 import org.gitopsrelay.gitops.Snapshot;
 import org.gitopsrelay.gitops.TreeEdit;
+import org.gitopsrelay.pipeline.EventPublisher;
 import org.gitopsrelay.pipeline.RelayException;
 import org.gitopsrelay.pipeline.RelayException.Reason;
 import org.gitopsrelay.render.KustomizeRenderer;
@@ -52,29 +54,42 @@ public class DeployPushToEnvironment {
         STALE
     }
 
-    /** The handler's result for one environment, and the event to publish about it, if any. */
-    public record Result(String environment, Decision decision, Optional<RelayEvent> event) {
+    /** The handler's result for one environment: the event published about it, and why it failed, if it did. */
+    public record Result(String environment, Decision decision, Optional<RelayEvent> event,
+            Optional<RelayException> failure) {
         /** Metric tag: the decision, or {@code failed}. */
         public String outcome() {
             return decision == null ? "failed" : decision.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
         }
     }
 
+    /** How far back the history is searched for the commit an event already made. */
+    private static final int TRAILER_SEARCH_DEPTH = 500;
+
     private final GitOpsRepository repository;
     private final KustomizeRenderer renderer;
+    private final EventPublisher publisher;
     private final RelayConfig config;
 
     @Inject
-    public DeployPushToEnvironment(GitOpsRepository repository, KustomizeRenderer renderer, RelayConfig config) {
+    public DeployPushToEnvironment(GitOpsRepository repository, KustomizeRenderer renderer, EventPublisher publisher,
+            RelayConfig config) {
         this.repository = repository;
         this.renderer = renderer;
+        this.publisher = publisher;
         this.config = config;
     }
 
+    /**
+     * Deploys the push to each environment that follows its ref, publishing each environment's outcome as soon as
+     * it is known, so that a later environment's failure cannot hold back the news of an earlier one.
+     */
     public List<Result> handle(RelayEvent trigger, AppSpec app, GitChange.Push push) {
         List<Result> results = new ArrayList<>();
         for (EnvironmentSpec env : app.environmentsFollowing(push.refKind(), push.refName())) {
-            results.add(deploy(trigger, app, env, push));
+            Result result = deploy(trigger, app, env, push);
+            result.event().ifPresent(event -> publisher.publish(Topics.DEPLOYMENTS, event));
+            results.add(result);
         }
         return results;
     }
@@ -109,19 +124,21 @@ public class DeployPushToEnvironment {
                 yield committed(trigger, app, env, push, image, outcome.commit(), timings, Decision.DEPLOY);
             }
             case ALREADY_DEPLOYED_BY_THIS_EVENT -> {
-                // The commit of an earlier attempt landed but its event may not have: publish it again (same id).
-                yield committed(trigger, app, env, push, image, outcome.commit(), timings,
+                // An earlier attempt committed but may have died before publishing: publish again, with the same id
+                // (consumers drop duplicates) and the commit that carries this event's trailer.
+                yield committed(trigger, app, env, push, image,
+                        repository.commitOfEvent(trigger.id(), TRAILER_SEARCH_DEPTH).orElse(outcome.commit()), timings,
                         Decision.ALREADY_DEPLOYED_BY_THIS_EVENT);
             }
             case UNCHANGED -> {
                 LOG.infof("%s/%s already runs %s: nothing to commit (event %s)", app.name(), env.name(), image,
                         trigger.id());
-                yield new Result(env.name(), Decision.UNCHANGED, Optional.empty());
+                yield new Result(env.name(), Decision.UNCHANGED, Optional.empty(), Optional.empty());
             }
             case STALE -> {
                 LOG.warnf("Push of %s to %s (pushed %s) is older than what %s/%s runs: not rolling back (event %s)",
                         push.headCommit(), push.refName(), push.pushedAt(), app.name(), env.name(), trigger.id());
-                yield new Result(env.name(), Decision.STALE, Optional.empty());
+                yield new Result(env.name(), Decision.STALE, Optional.empty(), Optional.empty());
             }
         };
     }
@@ -146,7 +163,7 @@ public class DeployPushToEnvironment {
                     ? Decision.ALREADY_DEPLOYED_BY_THIS_EVENT : Decision.UNCHANGED);
             return Optional.empty();
         }
-        if (deployedAt.isPresent() && push.pushedAt() != null && push.pushedAt().isBefore(deployedAt.get())) {
+        if (isStale(push, deployedAt, overlay.annotation("source-commit"))) {
             decision.set(Decision.STALE);
             return Optional.empty();
         }
@@ -155,7 +172,7 @@ public class DeployPushToEnvironment {
                 .annotation("source-commit", push.headCommit())
                 .annotation("source-ref", (push.refKind() == GitChange.RefKind.TAG ? "refs/tags/" : "refs/heads/")
                         + push.refName())
-                .annotation("source-time", String.valueOf(push.pushedAt()))
+                .annotation("source-time", push.pushedAt() == null ? null : push.pushedAt().toString())
                 .annotation("event", trigger.id());
         TreeEdit edit = new TreeEdit().write(path, overlay.toYaml());
         render(snapshot, app, env, edit);
@@ -164,6 +181,21 @@ public class DeployPushToEnvironment {
                 + "Source: " + push.repo() + "@" + push.headCommit() + " (" + push.refName() + ")\n"
                 + "Pushed by: " + CommitText.oneLine(push.pusher());
         return Optional.of(new PlannedCommit(edit, message, List.of(trigger.id())));
+    }
+
+    /**
+     * An older push never replaces a newer one. Push times have whole seconds: on a tie, only a push that moves on
+     * from the deployed commit is newer; anything else (a reordered delivery) is not. A push without a time cannot
+     * be ordered and is taken in the order Kafka gives.
+     */
+    static boolean isStale(GitChange.Push push, Optional<Instant> deployedAt, Optional<String> deployedCommit) {
+        if (push.pushedAt() == null || deployedAt.isEmpty()) {
+            return false;
+        }
+        if (push.pushedAt().isBefore(deployedAt.get())) {
+            return true;
+        }
+        return push.pushedAt().equals(deployedAt.get()) && !push.before().equals(deployedCommit.orElse(null));
     }
 
     /** Renders the edited overlay from a copy of the app's folder: a change that does not render is not committed. */
@@ -186,7 +218,8 @@ public class DeployPushToEnvironment {
         Deployment data = new Deployment(app.name(), env.name(), image, push.repo().key(),
                 push.refName(), push.headCommit(), push.pusher(), gitopsCommit, trigger.id(), trigger.time(), timings,
                 null, null);
-        return new Result(env.name(), decision, Optional.of(event(trigger, env, EventTypes.DEPLOYMENT_COMMITTED, data)));
+        return new Result(env.name(), decision, Optional.of(event(trigger, env, EventTypes.DEPLOYMENT_COMMITTED, data)),
+                Optional.empty());
     }
 
     private Result failed(RelayEvent trigger, AppSpec app, EnvironmentSpec env, GitChange.Push push, String image,
@@ -196,7 +229,8 @@ public class DeployPushToEnvironment {
         Deployment data = new Deployment(app.name(), env.name(), image, push.repo().key(), push.refName(),
                 push.headCommit(), push.pusher(), null, trigger.id(), trigger.time(), null, error.reason().tag(),
                 error.getMessage());
-        return new Result(env.name(), null, Optional.of(event(trigger, env, EventTypes.DEPLOYMENT_FAILED, data)));
+        return new Result(env.name(), null, Optional.of(event(trigger, env, EventTypes.DEPLOYMENT_FAILED, data)),
+                Optional.of(error));
     }
 
     private static RelayEvent event(RelayEvent trigger, EnvironmentSpec env, String type, Deployment data) {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -103,6 +104,14 @@ public class GitOpsRemote {
             }
         }
         return factory;
+    }
+
+    @PreDestroy
+    void close() {
+        SshdSessionFactory factory = sshFactory;
+        if (factory != null) {
+            factory.close();
+        }
     }
 
     private String createLocal() {

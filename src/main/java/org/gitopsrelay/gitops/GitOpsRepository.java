@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -72,13 +73,27 @@ public class GitOpsRepository {
         return "refs/remotes/origin/" + config.gitops().branch();
     }
 
-    /** Fetches the remote branch and returns it as it is now. */
+    /**
+     * Fetches the remote branch and returns it as it is now. Serialised with pushes, so that a fetch begun before a
+     * push can never move the cache back behind what was just pushed.
+     */
     public Snapshot fetch() {
+        writeLock.lock();
+        try {
+            return fetchLocked();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private Snapshot fetchLocked() {
         Repository repository = repository();
         Timer.Sample sample = Timer.start(metrics);
         try (Git git = new Git(repository)) {
             remote.configure(git.fetch()
                     .setRemote(remote.url())
+                    // Objects from the remote are checked: a crafted tree must not reach a renderer's folder.
+                    .setCheckFetchedObjects(true)
                     .setRefSpecs(new RefSpec("+refs/heads/" + config.gitops().branch() + ":" + trackingRef()))
                     .setRemoveDeletedRefs(true))
                     .call();
@@ -135,6 +150,7 @@ public class GitOpsRepository {
     }
 
     private CommitOutcome applyLocked(ChangePlanner planner) {
+        // fetchLocked below: this thread already holds the lock.
         int maxAttempts = Math.max(1, config.gitops().pushAttempts());
         long fetchNanos = 0;
         long planNanos = 0;
@@ -142,7 +158,7 @@ public class GitOpsRepository {
         long pushNanos = 0;
         for (int attempt = 1;; attempt++) {
             long t0 = System.nanoTime();
-            Snapshot snapshot = fetch();
+            Snapshot snapshot = fetchLocked();
             long t1 = System.nanoTime();
             Optional<PlannedCommit> plan = planner.plan(snapshot);
             long t2 = System.nanoTime();
@@ -258,6 +274,7 @@ public class GitOpsRepository {
                 case REJECTED_NONFASTFORWARD, REJECTED_REMOTE_CHANGED -> {
                     return false;
                 }
+                // A lock held by a concurrent push, a hook, a protected branch: retried with bounds, then dead-lettered.
                 default -> throw new RelayException(Reason.GIT_PUSH_REJECTED, "The push to " + remote.displayUrl()
                         + " was refused: " + update.getStatus()
                         + (update.getMessage() == null ? "" : " (" + update.getMessage() + ")"));
@@ -272,7 +289,13 @@ public class GitOpsRepository {
             RefUpdate update = repository().updateRef(trackingRef());
             update.setNewObjectId(commit);
             update.setForceUpdate(true);
-            update.update();
+            RefUpdate.Result result = update.update();
+            if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FORCED
+                    && result != RefUpdate.Result.FAST_FORWARD && result != RefUpdate.Result.NO_CHANGE) {
+                // The push landed; the next attempt fetches it and finds the change already there.
+                throw new RelayException(Reason.GIT_UNAVAILABLE, "Pushed " + commit.name()
+                        + " but cannot record it in the GitOps cache: " + result);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot update the GitOps cache", e);
         }
@@ -316,6 +339,34 @@ public class GitOpsRepository {
         }
     }
 
+    /**
+     * The newest commit, among the last {@code depth} of the branch as last fetched, whose message names the event
+     * in a {@code Relay-Event:} trailer.
+     */
+    public Optional<String> commitOfEvent(String eventId, int depth) {
+        Snapshot snapshot = current();
+        if (snapshot.commitId() == null) {
+            return Optional.empty();
+        }
+        String trailer = "\nRelay-Event: " + eventId + "\n";
+        try (RevWalk walk = new RevWalk(repository())) {
+            walk.markStart(walk.parseCommit(snapshot.commitId()));
+            int seen = 0;
+            for (RevCommit commit : walk) {
+                if (commit.getFullMessage().contains(trailer)) {
+                    return Optional.of(commit.name());
+                }
+                if (++seen >= depth) {
+                    break;
+                }
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the GitOps history", e);
+        }
+    }
+
+    @PreDestroy
     void close() {
         Repository repository = cache;
         if (repository != null) {

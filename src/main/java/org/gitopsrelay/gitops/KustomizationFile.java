@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker;
 
 /**
  * A {@code kustomization.yaml}, edited as a YAML tree and written back with a YAML library: values from the outside
@@ -19,12 +20,27 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 public final class KustomizationFile {
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .stringQuotingChecker(new QuoteNumberLikeValues())
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
             .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
             .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
             .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
             .build());
+
+    /**
+     * Quotes every value that a YAML reader might take for a number ({@code 1234e56}, {@code 0x1f}, {@code 1_000},
+     * {@code 1:20}): an image tag or a commit must stay a string.
+     */
+    private static final class QuoteNumberLikeValues extends StringQuotingChecker.Default {
+        private static final java.util.regex.Pattern NUMBER_LIKE = java.util.regex.Pattern
+                .compile("[-+]?[.0-9][0-9A-Za-z_.:+-]*");
+
+        @Override
+        public boolean needToQuoteValue(String value) {
+            return super.needToQuoteValue(value) || NUMBER_LIKE.matcher(value).matches();
+        }
+    }
 
     /** Prefix of the annotations the service keeps in an overlay's own metadata (never rendered into objects). */
     public static final String ANNOTATION_PREFIX = "gitops-relay.io/";
@@ -93,7 +109,15 @@ public final class KustomizationFile {
         return value == null || value.isNull() ? Optional.empty() : Optional.of(value.asText());
     }
 
+    /** Sets the annotation, or removes it when {@code value} is null. */
     public KustomizationFile annotation(String key, String value) {
+        if (value == null) {
+            JsonNode annotations = root.path("metadata").get("annotations");
+            if (annotations instanceof ObjectNode map) {
+                map.remove(ANNOTATION_PREFIX + key);
+            }
+            return this;
+        }
         JsonNode metadata = root.get("metadata");
         ObjectNode meta = metadata instanceof ObjectNode object ? object : root.putObject("metadata");
         JsonNode annotations = meta.get("annotations");

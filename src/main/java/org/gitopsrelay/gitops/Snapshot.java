@@ -109,7 +109,7 @@ public final class Snapshot {
                         if (removed(path, edit) || walk.getFileMode(0).equals(FileMode.GITLINK)) {
                             continue;
                         }
-                        Path file = target.resolve(path);
+                        Path file = inside(target, path);
                         Files.createDirectories(file.getParent());
                         if (walk.getFileMode(0).equals(FileMode.SYMLINK)) {
                             // A link could point outside the folder; a renderer must never follow it there.
@@ -121,7 +121,7 @@ public final class Snapshot {
             }
             for (Map.Entry<String, byte[]> write : edit.writes().entrySet()) {
                 if (write.getKey().startsWith(prefix)) {
-                    Path file = target.resolve(write.getKey());
+                    Path file = inside(target, write.getKey());
                     Files.createDirectories(file.getParent());
                     Files.write(file, write.getValue());
                 }
@@ -129,6 +129,15 @@ public final class Snapshot {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write " + dir + " to " + target, e);
         }
+    }
+
+    /** A tree entry named {@code ..} (which Git itself refuses, but a crafted tree may hold) stays out. */
+    private static Path inside(Path target, String path) {
+        Path file = target.resolve(TreeEdit.checked(path)).normalize();
+        if (!file.startsWith(target.normalize())) {
+            throw new IllegalArgumentException("not a repository path: " + path);
+        }
+        return file;
     }
 
     private static boolean removed(String path, TreeEdit edit) {

@@ -10,6 +10,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.EventTypes;
 import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.pipeline.SeenEvents;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,6 +29,7 @@ public class DeploymentMonitor {
     private static final Logger LOG = Logger.getLogger(DeploymentMonitor.class);
 
     private final MeterRegistry metrics;
+    private final SeenEvents seen = new SeenEvents(10_000);
 
     @Inject
     public DeploymentMonitor(MeterRegistry metrics) {
@@ -41,6 +43,9 @@ public class DeploymentMonitor {
             event = EventCodec.decode(value);
         } catch (IllegalArgumentException e) {
             LOG.warnf("Monitor skipped an unreadable record on relay.deployments: %s", e.getMessage());
+            return;
+        }
+        if (!seen.firstTime(event.id())) {
             return;
         }
         JsonNode data = event.data() == null ? EventCodec.JSON.createObjectNode() : event.data();

@@ -6,6 +6,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.EventTypes;
 import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.pipeline.SeenEvents;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,6 +21,8 @@ public class DeploymentNotifier {
     public static final String CHANNEL = "deployments-notifier";
     private static final Logger LOG = Logger.getLogger("gitops-relay.notifications");
 
+    private final SeenEvents seen = new SeenEvents(10_000);
+
     @Incoming(CHANNEL)
     public void notify(String value) {
         RelayEvent event;
@@ -27,6 +30,9 @@ public class DeploymentNotifier {
             event = EventCodec.decode(value);
         } catch (IllegalArgumentException e) {
             LOG.warnf("Notifier skipped an unreadable record on relay.deployments: %s", e.getMessage());
+            return;
+        }
+        if (!seen.firstTime(event.id())) {
             return;
         }
         JsonNode data = event.data();

@@ -14,7 +14,6 @@ import org.gitopsrelay.deploy.Routing;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.GitChange;
 import org.gitopsrelay.event.RelayEvent;
-import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.monitor.RelayMetrics;
 import org.jboss.logging.Logger;
 
@@ -29,16 +28,14 @@ public class GitEventHandlers {
     private final AppRegistry registry;
     private final RegistrySync registrySync;
     private final DeployPushToEnvironment deployPush;
-    private final EventPublisher publisher;
     private final MeterRegistry metrics;
 
     @Inject
     public GitEventHandlers(AppRegistry registry, RegistrySync registrySync, DeployPushToEnvironment deployPush,
-            EventPublisher publisher, MeterRegistry metrics) {
+            MeterRegistry metrics) {
         this.registry = registry;
         this.registrySync = registrySync;
         this.deployPush = deployPush;
-        this.publisher = publisher;
         this.metrics = metrics;
     }
 
@@ -68,11 +65,14 @@ public class GitEventHandlers {
         }
         if (change instanceof GitChange.Push push) {
             List<DeployPushToEnvironment.Result> results = deployPush.handle(event, app.get(), push);
-            List<RelayEvent> out = results.stream().flatMap(result -> result.event().stream()).toList();
-            if (!out.isEmpty()) {
-                publisher.publish(Topics.DEPLOYMENTS, out);
-            }
             results.forEach(result -> count(event, result.outcome()));
+            registrySync.refreshFromCache();
+            // A change that cannot be deployed as it is goes to the dead-letter topic too, to be replayed once the
+            // overlay or app.yaml is fixed; its failed event is already published.
+            results.stream().flatMap(result -> result.failure().stream()).findFirst().ifPresent(failure -> {
+                throw failure;
+            });
+            return;
         }
         registrySync.refreshFromCache();
     }

@@ -12,8 +12,12 @@ public class RelayException extends RuntimeException {
         KAFKA_UNAVAILABLE(503, true),
         GIT_UNAVAILABLE(503, true),
         GIT_PUSH_CONFLICT(503, true),
-        GIT_PUSH_REJECTED(500, false),
+        /** The remote refused the push for another reason than a race (a lock, a hook, a protected branch). */
+        GIT_PUSH_REJECTED(503, true),
+        /** The overlay does not render: the content is wrong. */
         RENDER_FAILED(422, false),
+        /** Kustomize could not be run, timed out, or its output could not be read: the machine is at fault. */
+        RENDER_UNAVAILABLE(503, true),
         INVALID_CHANGE(422, false),
         UNREADABLE_EVENT(400, false),
         INTERNAL(500, false);

@@ -99,7 +99,7 @@ public class KustomizeRenderer {
             process = new ProcessBuilder(argv).directory(overlayDir.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE)
                     .start();
         } catch (IOException e) {
-            throw new RelayException(Reason.RENDER_FAILED,
+            throw new RelayException(Reason.RENDER_UNAVAILABLE,
                     "Cannot run " + String.join(" ", argv.subList(0, argv.size() - 1)) + ": " + e.getMessage(), e);
         }
         try {
@@ -109,7 +109,7 @@ public class KustomizeRenderer {
             long timeout = config.render().timeout().toMillis();
             if (!process.waitFor(timeout, TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
-                throw new RelayException(Reason.RENDER_FAILED, "Kustomize did not finish within " + timeout + " ms");
+                throw new RelayException(Reason.RENDER_UNAVAILABLE, "Kustomize did not finish within " + timeout + " ms");
             }
             String out = stdout.get(5, TimeUnit.SECONDS);
             String err = stderr.get(5, TimeUnit.SECONDS);
@@ -122,10 +122,10 @@ public class KustomizeRenderer {
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
-            throw new RelayException(Reason.RENDER_FAILED, "Interrupted while rendering", e);
+            throw new RelayException(Reason.RENDER_UNAVAILABLE, "Interrupted while rendering", e);
         } catch (IOException | ExecutionException | TimeoutException e) {
             process.destroyForcibly();
-            throw new RelayException(Reason.RENDER_FAILED, "Cannot read Kustomize's output: " + e.getMessage(), e);
+            throw new RelayException(Reason.RENDER_UNAVAILABLE, "Cannot read Kustomize's output: " + e.getMessage(), e);
         }
     }
 

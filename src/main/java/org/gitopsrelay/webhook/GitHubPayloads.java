@@ -68,7 +68,8 @@ public final class GitHubPayloads {
             throw new RelayException(Reason.MALFORMED_PAYLOAD, "The field 'commits' must be a list");
         }
         String pusher = firstText(body, "pusher.name", "sender.login");
-        Instant pushedAt = firstTime(body, "repository.pushed_at", "head_commit.timestamp");
+        // The push's own time orders pushes; a commit's timestamp would not (an old commit can be pushed late).
+        Instant pushedAt = Json.time(body, "repository.pushed_at");
         return new Normalised.Change(new GitChange.Push(repo, kind, name, before, after, headCommit,
                 commits == null ? 0 : commits.size(), pusher, pushedAt, Json.bool(body, "created"), deleted,
                 Json.bool(body, "forced")));
@@ -126,13 +127,4 @@ public final class GitHubPayloads {
         return null;
     }
 
-    private static Instant firstTime(JsonNode body, String... paths) {
-        for (String path : paths) {
-            Instant value = Json.time(body, path);
-            if (value != null) {
-                return value;
-            }
-        }
-        return Instant.now();
-    }
 }

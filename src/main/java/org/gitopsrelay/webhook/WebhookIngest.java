@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -47,21 +46,32 @@ public class WebhookIngest {
         if (apps.isEmpty()) {
             return WebhookAnswer.ignored("no app registers repository " + change.repo());
         }
+        List<RelayEvent> events = events(provider, deliveryId, change, apps);
+        if (events.isEmpty() && registrySync.refreshIfStale()) {
+            // An environment added moments ago may follow this ref: look again before saying no.
+            apps = registry.appsFor(change.repo());
+            events = events(provider, deliveryId, change, apps);
+        }
         Map<String, String> ignored = new LinkedHashMap<>();
-        List<RelayEvent> events = new ArrayList<>();
         for (AppSpec app : apps) {
-            Optional<String> reason = Routing.ignoredBy(app, change);
-            if (reason.isPresent()) {
-                ignored.put(app.name(), reason.get());
-                continue;
-            }
-            events.add(RelayEvent.of(EventCodec.stableId(provider, deliveryId, app.name()), "/webhooks/" + provider,
-                    change.type(), app.name(), Instant.now(), EventCodec.toData(change)));
+            Routing.ignoredBy(app, change).ifPresent(reason -> ignored.put(app.name(), reason));
         }
         if (events.isEmpty()) {
-            return WebhookAnswer.ignored(String.join("; ", ignored.values()));
+            return WebhookAnswer.ignored(ignored.isEmpty() ? "no app registers repository " + change.repo()
+                    : String.join("; ", ignored.values()));
         }
         publisher.publish(Topics.GIT_EVENTS, events);
         return new WebhookAnswer(events.stream().map(RelayEvent::id).toList(), null, ignored.isEmpty() ? null : ignored);
+    }
+
+    private static List<RelayEvent> events(String provider, String deliveryId, GitChange change, List<AppSpec> apps) {
+        List<RelayEvent> events = new ArrayList<>();
+        for (AppSpec app : apps) {
+            if (Routing.ignoredBy(app, change).isEmpty()) {
+                events.add(RelayEvent.of(EventCodec.stableId(provider, deliveryId, app.name()), "/webhooks/" + provider,
+                        change.type(), app.name(), Instant.now(), EventCodec.toData(change)));
+            }
+        }
+        return events;
     }
 }

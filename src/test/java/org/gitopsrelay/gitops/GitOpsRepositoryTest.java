@@ -178,6 +178,65 @@ class GitOpsRepositoryTest {
         assertThat(git(empty, "rev-parse", "main").trim()).isEqualTo(outcome.commit());
     }
 
+    /** A tree Git itself would refuse: an entry named {@code ..} inside {@code apps/demo}. */
+    private org.eclipse.jgit.lib.ObjectId craftedTreeCommit(org.eclipse.jgit.lib.Repository repo) throws Exception {
+        try (org.eclipse.jgit.lib.ObjectInserter inserter = repo.newObjectInserter()) {
+            org.eclipse.jgit.lib.ObjectId blob = inserter.insert(org.eclipse.jgit.lib.Constants.OBJ_BLOB,
+                    "pwned".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            org.eclipse.jgit.lib.TreeFormatter escape = new org.eclipse.jgit.lib.TreeFormatter();
+            escape.append("pwned.txt", org.eclipse.jgit.lib.FileMode.REGULAR_FILE, blob);
+            org.eclipse.jgit.lib.ObjectId escapeTree = inserter.insert(escape);
+            org.eclipse.jgit.lib.TreeFormatter demo = new org.eclipse.jgit.lib.TreeFormatter();
+            demo.append("..", org.eclipse.jgit.lib.FileMode.TREE, escapeTree);
+            org.eclipse.jgit.lib.ObjectId demoTree = inserter.insert(demo);
+            org.eclipse.jgit.lib.TreeFormatter apps = new org.eclipse.jgit.lib.TreeFormatter();
+            apps.append("demo", org.eclipse.jgit.lib.FileMode.TREE, demoTree);
+            org.eclipse.jgit.lib.TreeFormatter root = new org.eclipse.jgit.lib.TreeFormatter();
+            root.append("apps", org.eclipse.jgit.lib.FileMode.TREE, inserter.insert(apps));
+            org.eclipse.jgit.lib.CommitBuilder commit = new org.eclipse.jgit.lib.CommitBuilder();
+            commit.setTreeId(inserter.insert(root));
+            org.eclipse.jgit.lib.PersonIdent mallory = new org.eclipse.jgit.lib.PersonIdent("mallory", "m@example.org");
+            commit.setAuthor(mallory);
+            commit.setCommitter(mallory);
+            commit.setMessage("crafted");
+            org.eclipse.jgit.lib.ObjectId id = inserter.insert(commit);
+            inserter.flush();
+            return id;
+        }
+    }
+
+    @Test
+    void aCraftedTreeCannotWriteOutsideTheRenderFolder() throws Exception {
+        try (org.eclipse.jgit.lib.Repository repo = new org.eclipse.jgit.storage.file.FileRepositoryBuilder()
+                .setGitDir(tmp.resolve("crafted.git").toFile()).build()) {
+            repo.create(true);
+            org.eclipse.jgit.lib.ObjectId commit = craftedTreeCommit(repo);
+            try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(repo)) {
+                Snapshot snapshot = new Snapshot(repo, commit, walk.parseCommit(commit).getTree());
+                Path target = Files.createDirectories(tmp.resolve("render/inner"));
+
+                assertThatThrownBy(() -> snapshot.materialize("apps/demo", new TreeEdit(), target))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a repository path");
+                assertThat(tmp.resolve("render/pwned.txt")).doesNotExist();
+                assertThat(target.resolve("apps/pwned.txt")).doesNotExist();
+            }
+        }
+    }
+
+    @Test
+    void aRemoteServingACraftedTreeIsRefusedAtFetch() throws Exception {
+        try (org.eclipse.jgit.lib.Repository repo = new org.eclipse.jgit.storage.file.FileRepositoryBuilder()
+                .setGitDir(remote.toFile()).build()) {
+            org.eclipse.jgit.lib.RefUpdate update = repo.updateRef("refs/heads/main");
+            update.setNewObjectId(craftedTreeCommit(repo));
+            update.setForceUpdate(true);
+            update.update();
+        }
+
+        assertThatThrownBy(() -> repository.fetch()).isInstanceOfSatisfying(RelayException.class,
+                e -> assertThat(e.reason()).isEqualTo(Reason.GIT_UNAVAILABLE));
+    }
+
     private static void write(Path file, String content) {
         try {
             Files.createDirectories(file.getParent());

@@ -58,6 +58,25 @@ class KustomizationFileTest {
         assertThat(again.tree().has("stringData")).isFalse();
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = { "1234e56", "0x1f", "1.0", "1_000", "123", "1:20", ".5",
+            "-1", "+1", "1234567" })
+    void aTagThatLooksLikeANumberStaysAString(String tag) {
+        String yaml = KustomizationFile.parse("images: []\n").image("app-image", "registry.example.org/shop", tag)
+                .annotation("source-commit", tag).toYaml();
+        KustomizationFile again = KustomizationFile.parse(yaml);
+        assertThat(again.imageTag("app-image")).contains(tag);
+        assertThat(again.annotation("source-commit")).contains(tag);
+        assertThat(again.tree().get("images").get(0).get("newTag").isTextual()).as(yaml).isTrue();
+    }
+
+    @Test
+    void aNullAnnotationIsRemoved() {
+        KustomizationFile file = KustomizationFile.parse("resources: []\n").annotation("source-time", "x")
+                .annotation("source-time", null);
+        assertThat(KustomizationFile.parse(file.toYaml()).annotation("source-time")).isEmpty();
+    }
+
     @Test
     void refusesWhatIsNotAMapping() {
         assertThatThrownBy(() -> KustomizationFile.parse("- a")).hasMessageContaining("must be a YAML mapping");

@@ -27,6 +27,7 @@ import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.EventTypes;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.gitops.KustomizationFile;
 import org.gitopsrelay.testing.Fixtures;
 import org.gitopsrelay.testing.RelayTestEnvironment;
 import org.gitopsrelay.testing.TopicReader;
@@ -123,7 +124,9 @@ class PushToGitOpsCommitTest {
         assertThat(git(clone, "show", "--stat", "--format=", "HEAD").trim())
                 .startsWith("apps/demo/envs/staging/kustomization.yaml | ");
         String overlay = Files.readString(clone.resolve("apps/demo/envs/staging/kustomization.yaml"));
-        assertThat(overlay).contains("newTag: " + sha, "gitops-relay.io/event: " + eventId);
+        KustomizationFile parsed = KustomizationFile.parse(overlay);
+        assertThat(parsed.imageTag("app-image")).contains(sha);
+        assertThat(parsed.annotation("event")).contains(eventId);
         assertThat(deployment.path("app").asText()).isEqualTo("demo");
         assertThat(deployment.path("environment").asText()).isEqualTo("staging");
         assertThat(deployment.path("image").asText()).isEqualTo("registry.example.org/example/demo:" + sha);
@@ -186,8 +189,11 @@ class PushToGitOpsCommitTest {
 
         assertThat(deployment.path("environment").asText()).isEqualTo("production");
         assertThat(deployment.path("sourceRef").asText()).isEqualTo("v1.4.0");
-        assertThat(git(remote(), "show", "main:apps/demo/envs/production/kustomization.yaml"))
-                .contains("newTag: " + sha, "gitops-relay.io/source-ref: refs/tags/v1.4.0", "namespace: demo-production");
+        KustomizationFile production = KustomizationFile.parse(
+                git(remote(), "show", "main:apps/demo/envs/production/kustomization.yaml"));
+        assertThat(production.imageTag("app-image")).contains(sha);
+        assertThat(production.annotation("source-ref")).contains("refs/tags/v1.4.0");
+        assertThat(production.namespace()).contains("demo-production");
     }
 
     @Test
@@ -228,6 +234,10 @@ class PushToGitOpsCommitTest {
         assertThat(failure.path("error").asText()).startsWith("Kustomize failed (exit 1): ")
                 .contains("apps/broken/envs/staging/does-not-exist.yaml").doesNotContain("/tmp/").doesNotContain("run.go");
         assertThat(failure.has("gitopsCommit")).isFalse();
+        // It is also dead-lettered, to be replayed once the overlay is fixed.
+        ConsumerRecord<String, String> dead = deadLetters.await(r -> r.value().contains(eventId), WAIT);
+        assertThat(new String(dead.headers().lastHeader("dead-letter-reason").value(), StandardCharsets.UTF_8))
+                .startsWith("Kustomize failed");
         String after = git(remote(), "rev-parse", "main").trim();
         assertThat(git(remote(), "log", "--format=%s", before + ".." + after)).doesNotContain("Deploy broken");
     }
@@ -260,6 +270,28 @@ class PushToGitOpsCommitTest {
         assertThat(answer.<String>path("skipped.multi-worker")).isEqualTo("no environment of app multi-worker follows branch main");
         JsonNode deployment = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, events.get(0));
         assertThat(deployment.path("app").asText()).isEqualTo("multi-web");
+    }
+
+    @Test
+    void anEnvironmentAddedMomentsAgoIsFollowedAtOnce() throws Exception {
+        Path clone = freshClone();
+        String appYaml = Files.readString(clone.resolve("apps/demo/app.yaml"));
+        Files.writeString(clone.resolve("apps/demo/app.yaml"), appYaml + "  qa:\n    branch: qa\n");
+        Files.createDirectories(clone.resolve("apps/demo/envs/qa"));
+        Files.writeString(clone.resolve("apps/demo/envs/qa/kustomization.yaml"),
+                Files.readString(clone.resolve("apps/demo/envs/staging/kustomization.yaml")));
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "Add a qa environment to demo");
+        git(clone, "push", "-q", "origin", "HEAD:main");
+        // Past the on-demand refresh's minimum interval, well within the scheduled refresh's.
+        Thread.sleep(2100);
+
+        String body = Fixtures.text(Fixtures.push("github-push-main", Fixtures.sha(), PUSH_TIME.incrementAndGet()))
+                .replace("refs/heads/main", "refs/heads/qa");
+        String eventId = github("push", body).statusCode(202).extract().path("events[0]");
+
+        assertThat(awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, eventId).path("environment").asText())
+                .isEqualTo("qa");
     }
 
     @Test

@@ -79,7 +79,9 @@ class KustomizeRendererTest {
 
         assertThatThrownBy(() -> renderer("relay.render.command", "no-such-kustomize build").render(dir))
                 .isInstanceOfSatisfying(RelayException.class, e -> {
-                    assertThat(e.reason()).isEqualTo(Reason.RENDER_FAILED);
+                    // The machine is at fault, not the overlay: retried, then dead-lettered, never reported as bad.
+                    assertThat(e.reason()).isEqualTo(Reason.RENDER_UNAVAILABLE);
+                    assertThat(e.reason().retryable()).isTrue();
                     assertThat(e.getMessage()).startsWith("Cannot run no-such-kustomize build");
                 });
     }
@@ -99,6 +101,9 @@ class KustomizeRendererTest {
         slow.toFile().setExecutable(true);
 
         assertThatThrownBy(() -> renderer("relay.render.command", slow.toString(), "relay.render.timeout", "PT0.5S")
-                .render(dir)).hasMessage("Kustomize did not finish within 500 ms");
+                .render(dir)).isInstanceOfSatisfying(RelayException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.RENDER_UNAVAILABLE);
+                    assertThat(e.getMessage()).isEqualTo("Kustomize did not finish within 500 ms");
+                });
     }
 }
