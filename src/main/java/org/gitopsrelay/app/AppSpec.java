@@ -11,7 +11,8 @@ import org.gitopsrelay.event.SourceRepo;
  * {@code imageName} is the image name used in the app's base manifests, which each overlay's {@code images:}
  * entry replaces.
  */
-public record AppSpec(String name, SourceRepo source, String image, String imageName, List<EnvironmentSpec> environments) {
+public record AppSpec(String name, SourceRepo source, String image, String imageName, List<EnvironmentSpec> environments,
+        PreviewSettings previews) {
 
     public static final String DEFAULT_IMAGE_NAME = "app-image";
     public static final String DEFAULT_IMAGE_TAG = "{sha}";

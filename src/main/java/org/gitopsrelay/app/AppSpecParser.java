@@ -23,7 +23,11 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 public final class AppSpecParser {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Set<String> TOP_LEVEL = Set.of("name", "source", "image", "environments");
+    private static final Set<String> TOP_LEVEL = Set.of("name", "source", "image", "environments", "previews");
+    private static final Set<String> PREVIEW_KEYS = Set.of("pullRequests", "branches", "domain", "ttl", "max", "forks",
+            "imageTag");
+    private static final java.util.regex.Pattern DOMAIN = java.util.regex.Pattern
+            .compile("([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Set<String> SOURCE_KEYS = Set.of("repository");
     private static final Set<String> IMAGE_KEYS = Set.of("repository", "name", "tag");
     private static final Set<String> ENVIRONMENT_KEYS = Set.of("branch", "tag", "imageTag", "namespace");
@@ -86,11 +90,73 @@ public final class AppSpecParser {
         checkTemplate("image.tag", defaultTag, problems);
 
         List<EnvironmentSpec> environments = environments(app, root.get("environments"), defaultTag, problems);
+        PreviewSettings previews = previews(root.get("previews"), defaultTag, problems);
+        if (environments.isEmpty() && !previews.enabled() && problems.isEmpty()) {
+            problems.add("the app deploys nothing: declare an environment, or previews");
+        }
 
         if (!problems.isEmpty()) {
             throw new InvalidAppException(path, problems);
         }
-        return new AppSpec(app, source, image, imageName, environments);
+        return new AppSpec(app, source, image, imageName, environments, previews);
+    }
+
+    private static PreviewSettings previews(JsonNode node, String defaultTag, List<String> problems) {
+        if (node == null || node.isNull()) {
+            return PreviewSettings.none(defaultTag);
+        }
+        if (!node.isObject()) {
+            problems.add("previews must be a mapping");
+            return PreviewSettings.none(defaultTag);
+        }
+        unknownKeys(node, PREVIEW_KEYS, "previews.", problems);
+        boolean pullRequests = bool(node, "pullRequests", false, problems);
+        boolean forks = bool(node, "forks", false, problems);
+        String branches = text(node, "branches");
+        String domain = text(node, "domain");
+        if (domain != null && (domain.length() > 200 || !DOMAIN.matcher(domain).matches())) {
+            problems.add("previews.domain '" + domain + "' is not a DNS domain");
+        }
+        java.time.Duration ttl = PreviewSettings.DEFAULT_TTL;
+        String ttlText = text(node, "ttl");
+        if (ttlText != null) {
+            try {
+                ttl = java.time.Duration.parse(ttlText);
+                if (ttl.isNegative() || ttl.isZero()) {
+                    problems.add("previews.ttl must be positive");
+                }
+            } catch (java.time.format.DateTimeParseException e) {
+                problems.add("previews.ttl '" + ttlText + "' is not an ISO-8601 duration (e.g. P7D, PT12H)");
+            }
+        }
+        int max = PreviewSettings.DEFAULT_MAX;
+        JsonNode maxNode = node.get("max");
+        if (maxNode != null) {
+            if (!maxNode.canConvertToInt() || maxNode.asInt() < 1) {
+                problems.add("previews.max must be a whole number of at least 1");
+            } else {
+                max = maxNode.asInt();
+            }
+        }
+        String imageTag = orDefault(text(node, "imageTag"), defaultTag);
+        checkTemplate("previews.imageTag", imageTag, problems);
+        if (imageTag.contains("{tag}")) {
+            problems.add("previews.imageTag cannot use {tag}: previews follow branches");
+        }
+        return new PreviewSettings(pullRequests, java.util.Optional.ofNullable(branches).map(RefPattern::new),
+                java.util.Optional.ofNullable(domain), ttl, max, forks, imageTag);
+    }
+
+    private static boolean bool(JsonNode node, String field, boolean fallback, List<String> problems) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return fallback;
+        }
+        if (!value.isBoolean()) {
+            problems.add("previews." + field + " must be true or false");
+            return fallback;
+        }
+        return value.asBoolean();
     }
 
     private static List<EnvironmentSpec> environments(String app, JsonNode node, String defaultTag,
@@ -145,9 +211,6 @@ public final class AppSpecParser {
             }
             result.add(new EnvironmentSpec(env, branch != null ? RefKind.BRANCH : RefKind.TAG,
                     new RefPattern(branch != null ? branch : tag), imageTag, namespace));
-        }
-        if (result.isEmpty() && problems.isEmpty()) {
-            problems.add("environments: at least one environment is required");
         }
         return result;
     }

@@ -14,22 +14,26 @@ public final class ImageTagTemplate {
      * ref name comes from the webhook and is not trusted to be a valid tag.
      */
     public static String render(String template, GitChange.Push push) {
-        String sha = push.headCommit();
+        return render(template, push.headCommit(), push.refKind(), push.refName());
+    }
+
+    /** The tag for commit {@code sha} on the branch or tag {@code refName}. */
+    public static String render(String template, String sha, RefKind refKind, String refName) {
         if (!Names.isCommitSha(sha)) {
             throw new IllegalArgumentException("the pushed commit '" + sha + "' is not a commit SHA");
         }
         String tag = template.replace("{sha}", sha).replace("{shortSha}", sha.substring(0, 7));
         if (tag.contains("{tag}")) {
-            if (push.refKind() != RefKind.TAG) {
-                throw new IllegalArgumentException("{tag} is used but " + push.refName() + " is a branch");
+            if (refKind != RefKind.TAG) {
+                throw new IllegalArgumentException("{tag} is used but " + refName + " is a branch");
             }
-            tag = tag.replace("{tag}", push.refName());
+            tag = tag.replace("{tag}", refName);
         }
         if (tag.contains("{branch}")) {
-            if (push.refKind() != RefKind.BRANCH) {
-                throw new IllegalArgumentException("{branch} is used but " + push.refName() + " is a tag");
+            if (refKind != RefKind.BRANCH) {
+                throw new IllegalArgumentException("{branch} is used but " + refName + " is a tag");
             }
-            tag = tag.replace("{branch}", push.refName().replace('/', '-'));
+            tag = tag.replace("{branch}", refName.replace('/', '-'));
         }
         if (!Names.isImageTag(tag)) {
             throw new IllegalArgumentException("'" + tag + "' is not a valid image tag");

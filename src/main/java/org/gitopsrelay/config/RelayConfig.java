@@ -23,6 +23,25 @@ public interface RelayConfig {
 
     Kafka kafka();
 
+    Previews previews();
+
+    Api api();
+
+    interface Previews {
+        /** Domain of preview hosts ({@code <slug>.<app>.<domain>}) for apps whose app.yaml sets none. */
+        @WithDefault("preview.localhost")
+        String domain();
+
+        /** How often expired previews are looked for and removed. */
+        @WithDefault("PT5M")
+        Duration sweepInterval();
+    }
+
+    interface Api {
+        /** Bearer token of the {@code /api} endpoints; unset, every call is refused with 401. */
+        Optional<String> token();
+    }
+
     interface Webhook {
         /** Largest webhook body accepted, in bytes; larger bodies get 413. */
         @WithDefault("5242880")

@@ -1,16 +1,10 @@
 package org.gitopsrelay.deploy;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -18,13 +12,13 @@ import jakarta.inject.Inject;
 import org.gitopsrelay.app.AppSpec;
 import org.gitopsrelay.app.EnvironmentSpec;
 import org.gitopsrelay.app.ImageTagTemplate;
-import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.EventTypes;
 import org.gitopsrelay.event.GitChange;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.gitops.CommitOutcome;
+import org.gitopsrelay.gitops.CommitText;
 import org.gitopsrelay.gitops.GitOpsRepository;
 import org.gitopsrelay.gitops.KustomizationFile;
 import org.gitopsrelay.gitops.PlannedCommit;
@@ -33,7 +27,7 @@ import org.gitopsrelay.gitops.TreeEdit;
 import org.gitopsrelay.pipeline.EventPublisher;
 import org.gitopsrelay.pipeline.RelayException;
 import org.gitopsrelay.pipeline.RelayException.Reason;
-import org.gitopsrelay.render.KustomizeRenderer;
+import org.gitopsrelay.render.OverlayCheck;
 import org.jboss.logging.Logger;
 
 /**
@@ -67,17 +61,14 @@ public class DeployPushToEnvironment {
     private static final int TRAILER_SEARCH_DEPTH = 500;
 
     private final GitOpsRepository repository;
-    private final KustomizeRenderer renderer;
+    private final OverlayCheck overlayCheck;
     private final EventPublisher publisher;
-    private final RelayConfig config;
 
     @Inject
-    public DeployPushToEnvironment(GitOpsRepository repository, KustomizeRenderer renderer, EventPublisher publisher,
-            RelayConfig config) {
+    public DeployPushToEnvironment(GitOpsRepository repository, OverlayCheck overlayCheck, EventPublisher publisher) {
         this.repository = repository;
-        this.renderer = renderer;
+        this.overlayCheck = overlayCheck;
         this.publisher = publisher;
-        this.config = config;
     }
 
     /**
@@ -175,7 +166,7 @@ public class DeployPushToEnvironment {
                 .annotation("source-time", push.pushedAt() == null ? null : push.pushedAt().toString())
                 .annotation("event", trigger.id());
         TreeEdit edit = new TreeEdit().write(path, overlay.toYaml());
-        render(snapshot, app, env, edit);
+        overlayCheck.render(snapshot, app.folder(), edit, env.overlayDir(app.name()));
         decision.set(Decision.DEPLOY);
         String message = "Deploy " + app.name() + " " + env.name() + ": " + app.image() + ":" + tag + "\n\n"
                 + "Source: " + push.repo() + "@" + push.headCommit() + " (" + push.refName() + ")\n"
@@ -196,21 +187,6 @@ public class DeployPushToEnvironment {
             return true;
         }
         return push.pushedAt().equals(deployedAt.get()) && !push.before().equals(deployedCommit.orElse(null));
-    }
-
-    /** Renders the edited overlay from a copy of the app's folder: a change that does not render is not committed. */
-    private void render(Snapshot snapshot, AppSpec app, EnvironmentSpec env, TreeEdit edit) {
-        Path dir = null;
-        try {
-            Path scratch = Files.createDirectories(config.dataDir().toAbsolutePath().resolve("tmp"));
-            dir = Files.createTempDirectory(scratch, "render-");
-            snapshot.materialize(app.folder(), edit, dir);
-            renderer.render(dir.resolve(env.overlayDir(app.name())), dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot prepare the render of " + app.name() + "/" + env.name(), e);
-        } finally {
-            deleteQuietly(dir);
-        }
     }
 
     private Result committed(RelayEvent trigger, AppSpec app, EnvironmentSpec env, GitChange.Push push, String image,
@@ -243,17 +219,6 @@ public class DeployPushToEnvironment {
             return Optional.of(Instant.parse(text));
         } catch (RuntimeException e) {
             return Optional.empty();
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            LOG.debugf("Cannot remove %s: %s", dir, e.getMessage());
         }
     }
 }

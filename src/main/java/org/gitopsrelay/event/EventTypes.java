@@ -10,6 +10,13 @@ public final class EventTypes {
     public static final String DEPLOYMENT_COMMITTED = "relay.deployment.committed";
     public static final String DEPLOYMENT_FAILED = "relay.deployment.failed";
 
+    public static final String PREVIEW_CREATED = "relay.preview.created";
+    public static final String PREVIEW_UPDATED = "relay.preview.updated";
+    public static final String PREVIEW_DELETED = "relay.preview.deleted";
+    public static final String PREVIEW_EXPIRED = "relay.preview.expired";
+    /** A preview that was not created: the app's cap is reached, or the change cannot be deployed. */
+    public static final String PREVIEW_REFUSED = "relay.preview.refused";
+
     public static final String APP_INVALID = "relay.app.invalid";
 
     private EventTypes() {

@@ -127,7 +127,7 @@ public final class KustomizationFile {
     }
 
     /** Direct access for the few edits that need more than the methods above (labels, patches). */
-    ObjectNode tree() {
+    public ObjectNode tree() {
         return root;
     }
 

@@ -12,8 +12,9 @@ import org.gitopsrelay.app.EnvironmentSpec;
 import org.gitopsrelay.app.InvalidAppException;
 
 /**
- * Lays out a new app in the GitOps repository from {@code kustomize-base/}: its app.yaml, its base, and one
- * overlay per environment it declares (the template overlay of the same name, or staging's).
+ * Lays out a new app in the GitOps repository from {@code kustomize-base/}: its app.yaml, its base, its components
+ * (the preview shape), and one overlay per environment it declares (the template overlay of the same name, or
+ * staging's).
  */
 public final class Onboarding {
 
@@ -40,8 +41,10 @@ public final class Onboarding {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
         TreeEdit edit = new TreeEdit().write(app.folder() + "/app.yaml", appYaml);
-        for (Map.Entry<String, String> file : SeedFiles.read("base").entrySet()) {
-            edit.write(app.folder() + "/base/" + file.getKey(), file.getValue());
+        for (String dir : new String[] { "base", "components" }) {
+            for (Map.Entry<String, String> file : SeedFiles.read(dir).entrySet()) {
+                edit.write(app.folder() + "/" + dir + "/" + file.getKey(), file.getValue());
+            }
         }
         Map<String, String> templates = SeedFiles.read("envs");
         for (EnvironmentSpec env : app.environments()) {

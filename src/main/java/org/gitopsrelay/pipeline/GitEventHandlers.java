@@ -15,6 +15,8 @@ import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.GitChange;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.monitor.RelayMetrics;
+import org.gitopsrelay.preview.ClosePreview;
+import org.gitopsrelay.preview.OpenPreview;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,14 +30,18 @@ public class GitEventHandlers {
     private final AppRegistry registry;
     private final RegistrySync registrySync;
     private final DeployPushToEnvironment deployPush;
+    private final OpenPreview openPreview;
+    private final ClosePreview closePreview;
     private final MeterRegistry metrics;
 
     @Inject
     public GitEventHandlers(AppRegistry registry, RegistrySync registrySync, DeployPushToEnvironment deployPush,
-            MeterRegistry metrics) {
+            OpenPreview openPreview, ClosePreview closePreview, MeterRegistry metrics) {
         this.registry = registry;
         this.registrySync = registrySync;
         this.deployPush = deployPush;
+        this.openPreview = openPreview;
+        this.closePreview = closePreview;
         this.metrics = metrics;
     }
 
@@ -64,17 +70,31 @@ public class GitEventHandlers {
             return;
         }
         if (change instanceof GitChange.Push push) {
-            List<DeployPushToEnvironment.Result> results = deployPush.handle(event, app.get(), push);
-            results.forEach(result -> count(event, result.outcome()));
-            registrySync.refreshFromCache();
-            // A change that cannot be deployed as it is goes to the dead-letter topic too, to be replayed once the
-            // overlay or app.yaml is fixed; its failed event is already published.
-            results.stream().flatMap(result -> result.failure().stream()).findFirst().ifPresent(failure -> {
-                throw failure;
-            });
-            return;
+            handlePush(event, app.get(), push);
+        } else if (change instanceof GitChange.PullRequest pr) {
+            count(event, Routing.CLOSED.equals(pr.action()) ? closePreview.forPullRequest(event, app.get(), pr)
+                    : openPreview.forPullRequest(event, app.get(), pr));
+        } else if (change instanceof GitChange.RefDeleted deleted) {
+            count(event, closePreview.forBranch(event, app.get(), deleted.refName()));
         }
         registrySync.refreshFromCache();
+    }
+
+    private void handlePush(RelayEvent event, AppSpec app, GitChange.Push push) {
+        if (push.deleted()) {
+            count(event, closePreview.forBranch(event, app, push.refName()));
+            return;
+        }
+        List<DeployPushToEnvironment.Result> results = deployPush.handle(event, app, push);
+        results.forEach(result -> count(event, result.outcome()));
+        if (Routing.feedsBranchPreview(app, push)) {
+            count(event, openPreview.forBranch(event, app, push));
+        }
+        // A change that cannot be deployed as it is goes to the dead-letter topic too, to be replayed once the
+        // overlay or app.yaml is fixed; its failed event is already published.
+        results.stream().flatMap(result -> result.failure().stream()).findFirst().ifPresent(failure -> {
+            throw failure;
+        });
     }
 
     private void count(RelayEvent event, String outcome) {

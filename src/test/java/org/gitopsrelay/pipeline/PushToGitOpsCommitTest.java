@@ -275,19 +275,30 @@ class PushToGitOpsCommitTest {
     @Test
     void anEnvironmentAddedMomentsAgoIsFollowedAtOnce() throws Exception {
         Path clone = freshClone();
-        String appYaml = Files.readString(clone.resolve("apps/demo/app.yaml"));
-        Files.writeString(clone.resolve("apps/demo/app.yaml"), appYaml + "  qa:\n    branch: qa\n");
-        Files.createDirectories(clone.resolve("apps/demo/envs/qa"));
-        Files.writeString(clone.resolve("apps/demo/envs/qa/kustomization.yaml"),
-                Files.readString(clone.resolve("apps/demo/envs/staging/kustomization.yaml")));
+        String registration = """
+                source: {repository: github.com/example/growing}
+                image: {repository: registry.example.org/example/growing}
+                environments:
+                  staging: {branch: main}
+                """;
+        Files.createDirectories(clone.resolve("apps/growing/envs/staging"));
+        Files.writeString(clone.resolve("apps/growing/app.yaml"), registration);
+        Files.writeString(clone.resolve("apps/growing/envs/staging/kustomization.yaml"), "resources: []\n");
         git(clone, "add", "-A");
-        git(clone, "commit", "-qm", "Add a qa environment to demo");
+        git(clone, "commit", "-qm", "Onboard growing");
+        git(clone, "push", "-q", "origin", "HEAD:main");
+        registrySync.refresh();
+        Files.writeString(clone.resolve("apps/growing/app.yaml"), registration + "  qa: {branch: qa}\n");
+        Files.createDirectories(clone.resolve("apps/growing/envs/qa"));
+        Files.writeString(clone.resolve("apps/growing/envs/qa/kustomization.yaml"), "resources: []\n");
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "Add a qa environment to growing");
         git(clone, "push", "-q", "origin", "HEAD:main");
         // Past the on-demand refresh's minimum interval, well within the scheduled refresh's.
         Thread.sleep(2100);
 
         String body = Fixtures.text(Fixtures.push("github-push-main", Fixtures.sha(), PUSH_TIME.incrementAndGet()))
-                .replace("refs/heads/main", "refs/heads/qa");
+                .replace("refs/heads/main", "refs/heads/qa").replace("example/demo", "example/growing");
         String eventId = github("push", body).statusCode(202).extract().path("events[0]");
 
         assertThat(awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, eventId).path("environment").asText())

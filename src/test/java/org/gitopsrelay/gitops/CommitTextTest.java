@@ -1,4 +1,4 @@
-package org.gitopsrelay.deploy;
+package org.gitopsrelay.gitops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

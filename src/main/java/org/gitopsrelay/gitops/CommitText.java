@@ -1,7 +1,7 @@
-package org.gitopsrelay.deploy;
+package org.gitopsrelay.gitops;
 
 /** Text from a webhook made safe for a commit message: one line, no control characters, bounded. */
-final class CommitText {
+public final class CommitText {
 
     private static final int MAX = 120;
 
@@ -9,7 +9,7 @@ final class CommitText {
     }
 
     /** A newline here could forge a {@code Relay-Event:} trailer; it becomes a space. */
-    static String oneLine(String text) {
+    public static String oneLine(String text) {
         if (text == null || text.isBlank()) {
             return "(unknown)";
         }

@@ -1,0 +1,111 @@
+package org.gitopsrelay.preview;
+
+import java.time.Instant;
+import java.util.Optional;
+
+import org.gitopsrelay.app.AppSpec;
+import org.gitopsrelay.event.EventCodec;
+import org.gitopsrelay.gitops.KustomizationFile;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Writes and reads a preview's {@code kustomization.yaml}: the app's base with the preview component, its own
+ * namespace and host, the image of the head commit, and annotations naming what it shows. Every value is put in its
+ * field by a YAML library; branch names and authors from webhooks are text in annotations, never structure.
+ */
+public final class PreviewOverlay {
+
+    private PreviewOverlay() {
+    }
+
+    public static String namespace(String app, String slug) {
+        return app + "-" + slug;
+    }
+
+    public static String host(String app, String slug, String domain) {
+        return slug + "." + app + "." + domain;
+    }
+
+    /** The overlay of {@code preview}, from scratch: an existing one is rewritten whole. */
+    public static String write(AppSpec app, Preview preview, String imageTag, String eventId) {
+        ObjectNode root = EventCodec.JSON.createObjectNode();
+        root.put("apiVersion", "kustomize.config.k8s.io/v1beta1");
+        root.put("kind", "Kustomization");
+        root.put("namespace", preview.namespace());
+        root.putArray("resources").add("../../base");
+        root.putArray("components").add("../../components/preview");
+        ObjectNode pairs = root.putArray("labels").addObject().putObject("pairs");
+        pairs.put("app.kubernetes.io/instance", preview.namespace());
+        pairs.put("gitops-relay.io/app", app.name());
+        pairs.put("gitops-relay.io/preview", preview.slug());
+        ((ObjectNode) root.get("labels").get(0)).put("includeSelectors", false);
+        ObjectNode annotations = root.putObject("commonAnnotations");
+        annotations.put("gitops-relay.io/preview-kind", preview.kind());
+        if (preview.pullRequest() != null) {
+            annotations.put("gitops-relay.io/pull-request", String.valueOf(preview.pullRequest()));
+        }
+        annotations.put("gitops-relay.io/branch", preview.branch());
+        if (preview.author() != null) {
+            annotations.put("gitops-relay.io/author", preview.author());
+        }
+        annotations.put("gitops-relay.io/head-commit", preview.headCommit());
+        annotations.put("gitops-relay.io/created-at", preview.createdAt().toString());
+        annotations.put("gitops-relay.io/expires-at", preview.expiresAt().toString());
+        ObjectNode image = root.putArray("images").addObject();
+        image.put("name", app.imageName());
+        image.put("newName", app.image());
+        image.put("newTag", imageTag);
+        ObjectNode patch = root.putArray("patches").addObject();
+        ObjectNode target = patch.putObject("target");
+        target.put("kind", "Ingress");
+        target.put("name", "web");
+        String host = preview.url().substring("https://".length());
+        ArrayNode operations = EventCodec.JSON.createArrayNode();
+        operations.addObject().put("op", "replace").put("path", "/spec/rules/0/host").put("value", host);
+        operations.addObject().put("op", "replace").put("path", "/spec/tls/0/hosts/0").put("value", host);
+        patch.put("patch", operations.toString());
+        KustomizationFile file = KustomizationFile.parse("{}");
+        file.tree().setAll(root);
+        file.annotation("url", preview.url())
+                .annotation("updated-at", preview.updatedAt().toString())
+                .annotation("event", eventId);
+        return file.toYaml();
+    }
+
+    /** The preview an overlay describes; empty when the file is not one the service wrote. */
+    public static Optional<Preview> read(String app, String slug, String yaml) {
+        try {
+            KustomizationFile file = KustomizationFile.parse(yaml);
+            ObjectNode annotations = (ObjectNode) file.tree().path("commonAnnotations");
+            String kind = annotations.path("gitops-relay.io/preview-kind").asText(null);
+            if (kind == null) {
+                return Optional.empty();
+            }
+            String pr = annotations.path("gitops-relay.io/pull-request").asText(null);
+            return Optional.of(new Preview(app, slug, kind, pr == null ? null : Integer.valueOf(pr),
+                    annotations.path("gitops-relay.io/branch").asText(null),
+                    annotations.path("gitops-relay.io/author").asText(null),
+                    annotations.path("gitops-relay.io/head-commit").asText(null),
+                    imageOf(file), file.namespace().orElse(null), file.annotation("url").orElse(null),
+                    instant(annotations.path("gitops-relay.io/created-at").asText(null)),
+                    file.annotation("updated-at").map(Instant::parse).orElse(null),
+                    instant(annotations.path("gitops-relay.io/expires-at").asText(null))));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String imageOf(KustomizationFile file) {
+        var images = file.tree().path("images");
+        if (images.isArray() && images.size() > 0) {
+            return images.get(0).path("newName").asText() + ":" + images.get(0).path("newTag").asText();
+        }
+        return null;
+    }
+
+    private static Instant instant(String text) {
+        return text == null ? null : Instant.parse(text);
+    }
+}

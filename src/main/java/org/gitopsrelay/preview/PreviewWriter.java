@@ -1,0 +1,200 @@
+package org.gitopsrelay.preview;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.gitopsrelay.app.AppSpec;
+import org.gitopsrelay.app.ImageTagTemplate;
+import org.gitopsrelay.config.RelayConfig;
+import org.gitopsrelay.event.EventCodec;
+import org.gitopsrelay.event.EventTypes;
+import org.gitopsrelay.event.GitChange.RefKind;
+import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.gitops.CommitOutcome;
+import org.gitopsrelay.gitops.CommitText;
+import org.gitopsrelay.gitops.GitOpsRepository;
+import org.gitopsrelay.gitops.PlannedCommit;
+import org.gitopsrelay.gitops.Snapshot;
+import org.gitopsrelay.gitops.TreeEdit;
+import org.gitopsrelay.pipeline.EventPublisher;
+import org.gitopsrelay.pipeline.RelayException;
+import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.render.OverlayCheck;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Creates, moves and removes preview overlays in the GitOps repository, one commit each, and publishes what it did
+ * on {@code relay.deployments}. Every operation is idempotent: the desired state already there commits nothing.
+ */
+@ApplicationScoped
+public class PreviewWriter {
+
+    private static final Logger LOG = Logger.getLogger(PreviewWriter.class);
+
+    /** What planning found. */
+    enum Outcome {
+        CREATED,
+        UPDATED,
+        UNCHANGED,
+        STALE,
+        REFUSED,
+        REMOVED,
+        ABSENT
+    }
+
+    private final GitOpsRepository repository;
+    private final OverlayCheck overlayCheck;
+    private final EventPublisher publisher;
+    private final RelayConfig config;
+    private final Clock clock;
+
+    @Inject
+    public PreviewWriter(GitOpsRepository repository, OverlayCheck overlayCheck, EventPublisher publisher,
+            RelayConfig config, Clock clock) {
+        this.repository = repository;
+        this.overlayCheck = overlayCheck;
+        this.publisher = publisher;
+        this.config = config;
+        this.clock = clock;
+    }
+
+    /** Creates the preview, or moves it to the request's head commit and renews its expiry. */
+    public String upsert(RelayEvent trigger, AppSpec app, PreviewRequest request) {
+        AtomicReference<Outcome> outcome = new AtomicReference<>();
+        AtomicReference<Preview> result = new AtomicReference<>();
+        AtomicReference<String> refusal = new AtomicReference<>();
+        CommitOutcome commit = repository.apply(snapshot -> {
+            String path = Preview.folderOf(app.name(), request.slug()) + "/kustomization.yaml";
+            Optional<Preview> existing = snapshot.read(path).flatMap(yaml -> PreviewOverlay.read(app.name(),
+                    request.slug(), yaml));
+            if (existing.isPresent() && request.headCommit().equals(existing.get().headCommit())) {
+                outcome.set(Outcome.UNCHANGED);
+                result.set(existing.get());
+                return Optional.empty();
+            }
+            if (existing.isPresent() && request.activityAt() != null && existing.get().updatedAt() != null
+                    && request.activityAt().isBefore(existing.get().updatedAt())) {
+                outcome.set(Outcome.STALE);
+                return Optional.empty();
+            }
+            if (existing.isEmpty()) {
+                int live = snapshot.folders("apps/" + app.name() + "/previews").size();
+                if (live >= app.previews().max()) {
+                    outcome.set(Outcome.REFUSED);
+                    refusal.set("app " + app.name() + " already has " + live + " live previews, its cap"
+                            + " (previews.max); the preview is created at the next push once one is closed or expires");
+                    return Optional.empty();
+                }
+                requireComponent(snapshot, app);
+            }
+            Instant now = clock.instant();
+            String tag = imageTag(app, request);
+            String domain = app.previews().domain().orElse(config.previews().domain());
+            Preview preview = new Preview(app.name(), request.slug(), request.kind(), request.pullRequest(),
+                    request.branch(), request.author(), request.headCommit(), app.image() + ":" + tag,
+                    PreviewOverlay.namespace(app.name(), request.slug()),
+                    "https://" + PreviewOverlay.host(app.name(), request.slug(), domain),
+                    existing.map(Preview::createdAt).orElse(now),
+                    request.activityAt() == null ? now : request.activityAt(), now.plus(app.previews().ttl()));
+            TreeEdit edit = new TreeEdit().write(path, PreviewOverlay.write(app, preview, tag, trigger.id()));
+            overlayCheck.render(snapshot, app.folder(), edit, preview.folder());
+            outcome.set(existing.isPresent() ? Outcome.UPDATED : Outcome.CREATED);
+            result.set(preview);
+            String verb = existing.isPresent() ? "Update" : "Open";
+            return Optional.of(new PlannedCommit(edit, verb + " preview " + preview.slug() + " of " + app.name() + ": "
+                    + preview.url() + "\n\n" + describe(preview) + "\nImage: " + preview.image(), List.of(trigger.id())));
+        });
+        switch (outcome.get()) {
+            case CREATED, UPDATED -> {
+                String type = outcome.get() == Outcome.CREATED ? EventTypes.PREVIEW_CREATED : EventTypes.PREVIEW_UPDATED;
+                LOG.infof("%s preview %s of %s at %s (GitOps commit %s)", outcome.get() == Outcome.CREATED ? "Opened"
+                        : "Updated", request.slug(), app.name(), result.get().url(), commit.commit());
+                publish(trigger, type, result.get(), commit.commit(), null);
+            }
+            case REFUSED -> {
+                LOG.warnf("Preview %s of %s not created: %s", request.slug(), app.name(), refusal.get());
+                publish(trigger, EventTypes.PREVIEW_REFUSED, partial(app, request), null, refusal.get());
+            }
+            case STALE -> LOG.warnf("Preview %s of %s: event %s is older than what the preview shows; ignored",
+                    request.slug(), app.name(), trigger.id());
+            default -> LOG.infof("Preview %s of %s already shows %s", request.slug(), app.name(), request.headCommit());
+        }
+        return outcome.get().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Removes the preview's folder in one commit; {@code type} is deleted or expired. */
+    public String remove(RelayEvent trigger, AppSpec app, String slug, String type, String reason) {
+        AtomicReference<Preview> removed = new AtomicReference<>();
+        CommitOutcome commit = repository.apply(snapshot -> {
+            String folder = Preview.folderOf(app.name(), slug);
+            Optional<String> yaml = snapshot.read(folder + "/kustomization.yaml");
+            if (yaml.isEmpty()) {
+                return Optional.empty();
+            }
+            Preview preview = PreviewOverlay.read(app.name(), slug, yaml.get())
+                    .orElse(new Preview(app.name(), slug, null, null, null, null, null, null,
+                            PreviewOverlay.namespace(app.name(), slug), null, null, null, null));
+            removed.set(preview);
+            return Optional.of(new PlannedCommit(new TreeEdit().remove(folder), "Close preview " + slug + " of "
+                    + app.name() + ": " + reason + "\n\n" + describe(preview), List.of(trigger.id())));
+        });
+        if (removed.get() == null) {
+            return Outcome.ABSENT.name().toLowerCase(java.util.Locale.ROOT);
+        }
+        LOG.infof("Closed preview %s of %s (%s), GitOps commit %s", slug, app.name(), reason, commit.commit());
+        publish(trigger, type, removed.get(), commit.commit(), reason);
+        return Outcome.REMOVED.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private String imageTag(AppSpec app, PreviewRequest request) {
+        try {
+            return ImageTagTemplate.render(app.previews().imageTag(), request.headCommit(), RefKind.BRANCH,
+                    request.branch());
+        } catch (IllegalArgumentException e) {
+            throw new RelayException(Reason.INVALID_CHANGE, "Cannot open preview " + request.slug() + " of "
+                    + app.name() + ": " + e.getMessage());
+        }
+    }
+
+    private static void requireComponent(Snapshot snapshot, AppSpec app) {
+        String component = app.folder() + "/components/preview/kustomization.yaml";
+        if (snapshot.read(component).isEmpty()) {
+            throw new RelayException(Reason.INVALID_CHANGE, "App " + app.name() + " has no " + component
+                    + ": copy kustomize-base/components/preview there to give it previews");
+        }
+    }
+
+    private static String describe(Preview preview) {
+        String what = preview.pullRequest() != null ? "Pull request #" + preview.pullRequest() : "Branch";
+        return what + " (" + CommitText.oneLine(preview.branch()) + ") by " + CommitText.oneLine(preview.author())
+                + "\nHead commit: " + preview.headCommit();
+    }
+
+    private static Preview partial(AppSpec app, PreviewRequest request) {
+        return new Preview(app.name(), request.slug(), request.kind(), request.pullRequest(), request.branch(),
+                request.author(), request.headCommit(), null, PreviewOverlay.namespace(app.name(), request.slug()),
+                null, null, null, null);
+    }
+
+    private void publish(RelayEvent trigger, String type, Preview preview, String gitopsCommit, String reason) {
+        ObjectNode data = (ObjectNode) EventCodec.toData(preview);
+        if (gitopsCommit != null) {
+            data.put("gitopsCommit", gitopsCommit);
+        }
+        if (reason != null) {
+            data.put("reason", reason);
+        }
+        data.put("triggerEvent", trigger.id());
+        publisher.publish(Topics.DEPLOYMENTS, RelayEvent.of(EventCodec.stableId(trigger.id(), preview.slug(), type),
+                "/handlers/preview", type, preview.app(), clock.instant(), data));
+    }
+}

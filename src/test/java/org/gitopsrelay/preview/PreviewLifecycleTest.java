@@ -1,0 +1,241 @@
+package org.gitopsrelay.preview;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.gitopsrelay.testing.GitCli.git;
+import static org.gitopsrelay.testing.Webhooks.github;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.gitopsrelay.app.RegistrySync;
+import org.gitopsrelay.config.RelayConfig;
+import org.gitopsrelay.event.EventCodec;
+import org.gitopsrelay.event.EventTypes;
+import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.testing.Fixtures;
+import org.gitopsrelay.testing.RelayTestEnvironment;
+import org.gitopsrelay.testing.TopicReader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** Pull request previews, opened, moved and closed through the real broker, real Git and real Kustomize. */
+@QuarkusTest
+@QuarkusTestResource(RelayTestEnvironment.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PreviewLifecycleTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final AtomicLong UPDATED = new AtomicLong(1_900_000_000L);
+
+    @Inject
+    RelayConfig config;
+
+    @Inject
+    RegistrySync registrySync;
+
+    private TopicReader deployments;
+
+    @BeforeAll
+    void read() {
+        deployments = new TopicReader(Topics.DEPLOYMENTS);
+    }
+
+    @AfterAll
+    void close() {
+        deployments.close();
+    }
+
+    private static int newNumber() {
+        return ThreadLocalRandom.current().nextInt(1000, 1_000_000);
+    }
+
+    private static String pullRequest(String action, int number, String branch, String sha, boolean merged) {
+        ObjectNode body = Fixtures.json("github-pull_request-opened");
+        body.put("action", action);
+        body.put("number", number);
+        ObjectNode pr = (ObjectNode) body.get("pull_request");
+        pr.put("number", number);
+        pr.put("merged", merged);
+        pr.put("updated_at", java.time.Instant.ofEpochSecond(UPDATED.incrementAndGet()).toString());
+        ((ObjectNode) pr.get("head")).put("ref", branch).put("sha", sha);
+        return Fixtures.text(body);
+    }
+
+    private JsonNode await(String type, String triggerEvent) {
+        ConsumerRecord<String, String> record = deployments.await(r -> {
+            RelayEvent event = EventCodec.decode(r.value());
+            return event.type().equals(type) && triggerEvent.equals(event.data().path("triggerEvent").asText());
+        }, WAIT);
+        return EventCodec.decode(record.value()).data();
+    }
+
+    private Path freshClone() {
+        Path clone = config.dataDir().resolve("clone-" + UUID.randomUUID());
+        git(config.dataDir(), "clone", "-q", config.dataDir().resolve("gitops.git").toUri().toString(), clone.toString());
+        return clone;
+    }
+
+    private static String kustomize(Path dir) throws Exception {
+        Process process = new ProcessBuilder("kubectl", "kustomize", dir.toString()).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as(out).isZero();
+        return out;
+    }
+
+    @Test
+    void aPullRequestOpensMovesAndClosesItsPreview() throws Exception {
+        int number = newNumber();
+        String first = Fixtures.sha();
+        String opened = github("pull_request", pullRequest("opened", number, "feature/login", first, false))
+                .statusCode(202).extract().path("events[0]");
+
+        JsonNode created = await(EventTypes.PREVIEW_CREATED, opened);
+        String slug = "pr-" + number;
+        assertThat(created.path("url").asText()).isEqualTo("https://" + slug + ".demo.preview.localhost");
+        assertThat(created.path("namespace").asText()).isEqualTo("demo-" + slug);
+        assertThat(created.path("pullRequest").asInt()).isEqualTo(number);
+        assertThat(created.path("branch").asText()).isEqualTo("feature/login");
+        assertThat(created.path("author").asText()).isEqualTo("bob");
+        Path clone = freshClone();
+        String rendered = kustomize(clone.resolve("apps/demo/previews/" + slug));
+        assertThat(rendered).contains("namespace: demo-" + slug, "host: " + slug + ".demo.preview.localhost",
+                "image: registry.example.org/example/demo:" + first, "kind: ResourceQuota", "kind: LimitRange",
+                "replicas: 1", "gitops-relay.io/branch: feature/login", "gitops-relay.io/author: bob",
+                "gitops-relay.io/head-commit: " + first, "gitops-relay.io/pull-request: \"" + number + "\"",
+                "gitops-relay.io/expires-at:").doesNotContain("HorizontalPodAutoscaler", "PodDisruptionBudget");
+
+        String second = Fixtures.sha();
+        String synced = github("pull_request", pullRequest("synchronize", number, "feature/login", second, false))
+                .statusCode(202).extract().path("events[0]");
+        JsonNode updated = await(EventTypes.PREVIEW_UPDATED, synced);
+        assertThat(updated.path("image").asText()).isEqualTo("registry.example.org/example/demo:" + second);
+        assertThat(updated.path("createdAt").asText()).isEqualTo(created.path("createdAt").asText());
+
+        String closed = github("pull_request", pullRequest("closed", number, "feature/login", second, true))
+                .statusCode(202).extract().path("events[0]");
+        JsonNode deleted = await(EventTypes.PREVIEW_DELETED, closed);
+        assertThat(deleted.path("reason").asText()).isEqualTo("pull request #" + number + " merged");
+        Path after = freshClone();
+        assertThat(after.resolve("apps/demo/previews/" + slug)).doesNotExist();
+        assertThat(git(after, "show", "--stat", "--format=%s", "HEAD")).startsWith("Close preview " + slug + " of demo")
+                .contains("apps/demo/previews/" + slug + "/kustomization.yaml").doesNotContain("envs/");
+    }
+
+    @Test
+    void aRedeliveredOpeningMakesNoSecondCommit() {
+        int number = newNumber();
+        String body = pullRequest("opened", number, "feature/x", Fixtures.sha(), false);
+        String delivery = UUID.randomUUID().toString();
+        String opened = github("pull_request", body, delivery).statusCode(202).extract().path("events[0]");
+        String commit = await(EventTypes.PREVIEW_CREATED, opened).path("gitopsCommit").asText();
+
+        github("pull_request", body, delivery).statusCode(202);
+        github("pull_request", body).statusCode(202);
+        String marker = github("pull_request", pullRequest("opened", newNumber(), "feature/y", Fixtures.sha(), false))
+                .statusCode(202).extract().path("events[0]");
+        String markerCommit = await(EventTypes.PREVIEW_CREATED, marker).path("gitopsCommit").asText();
+
+        assertThat(git(config.dataDir().resolve("gitops.git"), "rev-parse", markerCommit + "^").trim())
+                .isEqualTo(commit);
+    }
+
+    @Test
+    void aHostileBranchNameStaysTextInAnAnnotation() throws Exception {
+        int number = newNumber();
+        String hostile = "../../envs/production\nnamespace: kube-system";
+        String opened = github("pull_request", pullRequest("opened", number, hostile, Fixtures.sha(), false))
+                .statusCode(202).extract().path("events[0]");
+
+        JsonNode created = await(EventTypes.PREVIEW_CREATED, opened);
+
+        assertThat(created.path("branch").asText()).isEqualTo(hostile);
+        Path clone = freshClone();
+        String rendered = kustomize(clone.resolve("apps/demo/previews/pr-" + number));
+        try (var docs = new com.fasterxml.jackson.databind.ObjectMapper(
+                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readerFor(JsonNode.class).readValues(rendered)) {
+            int objects = 0;
+            while (docs.hasNextValue()) {
+                JsonNode object = (JsonNode) docs.nextValue();
+                assertThat(object.path("metadata").path("namespace").asText()).isEqualTo("demo-pr-" + number);
+                assertThat(object.path("metadata").path("annotations").path("gitops-relay.io/branch").asText())
+                        .isEqualTo(hostile);
+                objects++;
+            }
+            assertThat(objects).isGreaterThanOrEqualTo(5);
+        }
+        assertThat(git(clone, "show", "--stat", "--format=", "HEAD").trim())
+                .startsWith("apps/demo/previews/pr-" + number + "/kustomization.yaml");
+    }
+
+    @Test
+    void aPullRequestFromAForkIsNotDeployed() {
+        ObjectNode body = Fixtures.json("github-pull_request-opened-from-fork");
+        body.put("number", newNumber());
+        github("pull_request", Fixtures.text(body)).statusCode(202).body("ignored", equalTo("pull request #"
+                + body.get("number").asInt() + " comes from a fork: app demo does not deploy code from forks"
+                + " (previews.forks)"));
+    }
+
+    @Test
+    void pastTheCapANewPreviewIsRefusedAndNothingIsCommitted() throws Exception {
+        Path clone = freshClone();
+        Path app = Files.createDirectories(clone.resolve("apps/capped"));
+        copy(clone.resolve("apps/demo/base"), app.resolve("base"));
+        copy(clone.resolve("apps/demo/components"), app.resolve("components"));
+        Files.writeString(app.resolve("app.yaml"), """
+                source: {repository: github.com/example/capped}
+                image: {repository: registry.example.org/example/capped}
+                environments: {}
+                previews: {pullRequests: true, max: 2, domain: review.example.org}
+                """);
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "Onboard capped");
+        git(clone, "push", "-q", "origin", "HEAD:main");
+        registrySync.refresh();
+
+        for (int i = 1; i <= 2; i++) {
+            String id = github("pull_request", pullRequest("opened", i, "f" + i, Fixtures.sha(), false)
+                    .replace("example/demo", "example/capped")).statusCode(202).extract().path("events[0]");
+            assertThat(await(EventTypes.PREVIEW_CREATED, id).path("url").asText())
+                    .isEqualTo("https://pr-" + i + ".capped.review.example.org");
+        }
+        String third = github("pull_request", pullRequest("opened", 3, "f3", Fixtures.sha(), false)
+                .replace("example/demo", "example/capped")).statusCode(202).extract().path("events[0]");
+
+        JsonNode refused = await(EventTypes.PREVIEW_REFUSED, third);
+        assertThat(refused.path("reason").asText()).startsWith("app capped already has 2 live previews, its cap");
+        assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "--name-only", "main:apps/capped/previews"))
+                .isEqualTo("pr-1\npr-2\n");
+    }
+
+    private static void copy(Path from, Path to) throws Exception {
+        try (var files = Files.walk(from)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target);
+                }
+            }
+        }
+    }
+}
