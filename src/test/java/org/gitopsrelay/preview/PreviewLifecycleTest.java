@@ -51,6 +51,9 @@ class PreviewLifecycleTest {
     @Inject
     RegistrySync registrySync;
 
+    @Inject
+    SweepExpiredPreviews sweep;
+
     private TopicReader deployments;
 
     @BeforeAll
@@ -224,6 +227,93 @@ class PreviewLifecycleTest {
         assertThat(refused.path("reason").asText()).startsWith("app capped already has 2 live previews, its cap");
         assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "--name-only", "main:apps/capped/previews"))
                 .isEqualTo("pr-1\npr-2\n");
+    }
+
+    @Test
+    void aPreviewWithoutActivityExpiresAtItsTtlAndTheSweepRemovesIt() {
+        int number = newNumber();
+        String opened = github("pull_request", pullRequest("opened", number, "feature/idle", Fixtures.sha(), false))
+                .statusCode(202).extract().path("events[0]");
+        JsonNode created = await(EventTypes.PREVIEW_CREATED, opened);
+        java.time.Instant expiresAt = java.time.Instant.parse(created.path("expiresAt").asText());
+        assertThat(expiresAt).isEqualTo(java.time.Instant.parse(created.path("createdAt").asText()).plus(Duration.ofDays(7)));
+        String folder = "apps/demo/previews/pr-" + number;
+
+        assertThat(sweep.sweep(expiresAt.minusSeconds(60))).doesNotContain(folder);
+        assertThat(sweep.sweep(expiresAt.plusSeconds(1))).contains(folder);
+
+        RelayEvent expired = EventCodec.decode(deployments.await(r -> {
+            RelayEvent event = EventCodec.decode(r.value());
+            return event.type().equals(EventTypes.PREVIEW_EXPIRED) && ("pr-" + number).equals(event.data().path("slug")
+                    .asText());
+        }, WAIT).value());
+        assertThat(expired.data().path("reason").asText()).startsWith("expired at " + expiresAt);
+        assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "-r", "--name-only", "main", "apps/demo"))
+                .doesNotContain("previews/pr-" + number + "/");
+    }
+
+    @Test
+    void theApiListsLivePreviewsToBearersOfTheToken() {
+        int number = newNumber();
+        String sha = Fixtures.sha();
+        String opened = github("pull_request", pullRequest("opened", number, "feature/api", sha, false))
+                .statusCode(202).extract().path("events[0]");
+        await(EventTypes.PREVIEW_CREATED, opened);
+
+        io.restassured.RestAssured.get("/api/previews").then().statusCode(401)
+                .body("error", equalTo("An Authorization: Bearer header is required"));
+        io.restassured.RestAssured.given().header("Authorization", "Bearer wrong").get("/api/previews").then()
+                .statusCode(401);
+        io.restassured.RestAssured.given().header("Authorization", "Bearer " + RelayTestEnvironment.API_TOKEN)
+                .get("/api/previews/demo").then().statusCode(200)
+                .body("find { it.slug == 'pr-" + number + "' }.url", equalTo("https://pr-" + number
+                        + ".demo.preview.localhost"))
+                .body("find { it.slug == 'pr-" + number + "' }.pullRequest", equalTo(number))
+                .body("find { it.slug == 'pr-" + number + "' }.branch", equalTo("feature/api"))
+                .body("find { it.slug == 'pr-" + number + "' }.author", equalTo("bob"))
+                .body("find { it.slug == 'pr-" + number + "' }.headCommit", equalTo(sha))
+                .body("find { it.slug == 'pr-" + number + "' }.ageSeconds", org.hamcrest.Matchers.greaterThanOrEqualTo(0))
+                .body("find { it.slug == 'pr-" + number + "' }.expiresAt", org.hamcrest.Matchers.notNullValue());
+        io.restassured.RestAssured.given().header("Authorization", "Bearer " + RelayTestEnvironment.API_TOKEN)
+                .get("/api/previews").then().statusCode(200)
+                .body("slug", org.hamcrest.Matchers.hasItem("pr-" + number));
+        io.restassured.RestAssured.given().header("Authorization", "Bearer " + RelayTestEnvironment.API_TOKEN)
+                .get("/api/previews/no-such-app").then().statusCode(404)
+                .body("error", equalTo("No app named 'no-such-app' is registered"));
+    }
+
+    @Test
+    void aBranchMatchingThePatternGetsAPreviewOnPushAndLosesItOnDelete() throws Exception {
+        Path clone = freshClone();
+        Path app = Files.createDirectories(clone.resolve("apps/branchy"));
+        copy(clone.resolve("apps/demo/base"), app.resolve("base"));
+        copy(clone.resolve("apps/demo/components"), app.resolve("components"));
+        Files.writeString(app.resolve("app.yaml"), """
+                source: {repository: github.com/example/branchy}
+                image: {repository: registry.example.org/example/branchy}
+                environments: {}
+                previews: {branches: "feature/*"}
+                """);
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "Onboard branchy");
+        git(clone, "push", "-q", "origin", "HEAD:main");
+        registrySync.refresh();
+        String sha = Fixtures.sha();
+
+        String pushed = github("push", Fixtures.text(Fixtures.push("github-push-feature-branch", sha, UPDATED
+                .incrementAndGet())).replace("example/demo", "example/branchy")).statusCode(202).extract()
+                .path("events[0]");
+        JsonNode created = await(EventTypes.PREVIEW_CREATED, pushed);
+        String slug = PreviewSlug.forBranch("branchy", "feature/login");
+        assertThat(created.path("slug").asText()).isEqualTo(slug);
+        assertThat(created.path("kind").asText()).isEqualTo("branch");
+        assertThat(created.path("headCommit").asText()).isEqualTo(sha);
+
+        String deleted = github("delete", Fixtures.text(Fixtures.json("github-delete-branch"))
+                .replace("example/demo", "example/branchy")).statusCode(202).extract().path("events[0]");
+        assertThat(await(EventTypes.PREVIEW_DELETED, deleted).path("reason").asText()).isEqualTo("branch deleted");
+        assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "-r", "--name-only", "main", "apps/branchy"))
+                .doesNotContain("previews/");
     }
 
     private static void copy(Path from, Path to) throws Exception {

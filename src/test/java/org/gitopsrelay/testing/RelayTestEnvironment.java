@@ -17,6 +17,7 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 public class RelayTestEnvironment implements QuarkusTestResourceLifecycleManager {
 
     public static final String GITHUB_SECRET = "It's a Secret to Everybody";
+    public static final String API_TOKEN = "test-api-token-4f1c";
 
     private Path dataDir;
 
@@ -31,7 +32,8 @@ public class RelayTestEnvironment implements QuarkusTestResourceLifecycleManager
                 "relay.data-dir", dataDir.toString(),
                 "relay.webhook.github.secret", GITHUB_SECRET,
                 "relay.gitops.retry-backoff", "PT0.01S",
-                "relay.webhook.max-body-bytes", "65536");
+                "relay.webhook.max-body-bytes", "65536",
+                "relay.api.token", API_TOKEN);
     }
 
     @Override

@@ -1,0 +1,75 @@
+package org.gitopsrelay.preview;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.gitopsrelay.app.AppRegistry;
+import org.gitopsrelay.app.AppSpec;
+import org.gitopsrelay.event.EventCodec;
+import org.gitopsrelay.event.EventTypes;
+import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.gitops.GitOpsRepository;
+import org.gitopsrelay.gitops.Snapshot;
+import org.gitopsrelay.pipeline.RelayException;
+import org.jboss.logging.Logger;
+
+import io.quarkus.scheduler.Scheduled;
+
+/**
+ * Removes previews whose expiry has passed (each push renews it by the app's {@code previews.ttl}), one commit each,
+ * publishing {@code relay.preview.expired}. Every replica may sweep: removing what is already gone does nothing.
+ */
+@ApplicationScoped
+public class SweepExpiredPreviews {
+
+    private static final Logger LOG = Logger.getLogger(SweepExpiredPreviews.class);
+
+    private final GitOpsRepository repository;
+    private final AppRegistry registry;
+    private final PreviewWriter writer;
+    private final Clock clock;
+
+    @Inject
+    public SweepExpiredPreviews(GitOpsRepository repository, AppRegistry registry, PreviewWriter writer, Clock clock) {
+        this.repository = repository;
+        this.registry = registry;
+        this.writer = writer;
+        this.clock = clock;
+    }
+
+    @Scheduled(every = "${relay.previews.sweep-interval:PT5M}", delayed = "${relay.previews.sweep-interval:PT5M}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void scheduled() {
+        try {
+            sweep(clock.instant());
+        } catch (RelayException e) {
+            LOG.warnf("Preview sweep skipped: %s", e.getMessage());
+        }
+    }
+
+    /** Removes every preview that expired before {@code now}; returns their folders. */
+    public List<String> sweep(Instant now) {
+        Snapshot snapshot = repository.fetch();
+        List<String> removed = new ArrayList<>();
+        for (AppSpec app : registry.apps().values()) {
+            for (Preview preview : PreviewCatalog.of(snapshot, app.name())) {
+                if (preview.expiresAt() != null && preview.expiresAt().isBefore(now)) {
+                    RelayEvent trigger = RelayEvent.of(
+                            EventCodec.stableId("preview-expired", app.name(), preview.slug(),
+                                    preview.expiresAt().toString()),
+                            "/previews/sweep", EventTypes.PREVIEW_EXPIRED, app.name(), now,
+                            EventCodec.JSON.createObjectNode());
+                    writer.remove(trigger, app, preview.slug(), EventTypes.PREVIEW_EXPIRED,
+                            "expired at " + preview.expiresAt() + " after no activity");
+                    removed.add(preview.folder());
+                }
+            }
+        }
+        return removed;
+    }
+}
