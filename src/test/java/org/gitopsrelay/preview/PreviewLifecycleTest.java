@@ -121,6 +121,7 @@ class PreviewLifecycleTest {
         String rendered = kustomize(clone.resolve("apps/demo/previews/" + slug));
         assertThat(rendered).contains("namespace: demo-" + slug, "host: " + slug + ".demo.preview.localhost",
                 "image: registry.example.org/example/demo:" + first, "kind: ResourceQuota", "kind: LimitRange",
+                "kind: Namespace\nmetadata:\n  annotations:",
                 "replicas: 1", "gitops-relay.io/branch: feature/login", "gitops-relay.io/author: bob",
                 "gitops-relay.io/head-commit: " + first, "gitops-relay.io/pull-request: \"" + number + "\"",
                 "gitops-relay.io/expires-at:").doesNotContain("HorizontalPodAutoscaler", "PodDisruptionBudget");
@@ -177,7 +178,8 @@ class PreviewLifecycleTest {
             int objects = 0;
             while (docs.hasNextValue()) {
                 JsonNode object = (JsonNode) docs.nextValue();
-                assertThat(object.path("metadata").path("namespace").asText()).isEqualTo("demo-pr-" + number);
+                String where = object.path("kind").asText().equals("Namespace") ? "name" : "namespace";
+                assertThat(object.path("metadata").path(where).asText()).isEqualTo("demo-pr-" + number);
                 assertThat(object.path("metadata").path("annotations").path("gitops-relay.io/branch").asText())
                         .isEqualTo(hostile);
                 objects++;

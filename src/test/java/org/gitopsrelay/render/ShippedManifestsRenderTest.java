@@ -48,9 +48,16 @@ class ShippedManifestsRenderTest {
                     "readinessProbe:", "livenessProbe:", "limits:", "namespace: app-");
         }
         if (dir.startsWith(Path.of("kustomize-base", "previews"))) {
+            assertThat(output).contains("kind: Namespace\nmetadata:\n  labels:", "name: app-pr-42\n",
+                    "pod-security.kubernetes.io/enforce: restricted");
             assertThat(output).contains("kind: Deployment", "kind: ResourceQuota", "kind: LimitRange", "replicas: 1",
                     "host: pr-42.app.preview.example.org").doesNotContain("kind: HorizontalPodAutoscaler",
                             "kind: PodDisruptionBudget");
+        }
+        if (dir.equals(Path.of("deploy", "argocd"))) {
+            assertThat(output).contains("kind: ApplicationSet", "path: apps/*/envs/*", "path: apps/*/previews/*",
+                    "prune: true", "CreateNamespace=true", "resources-finalizer.argocd.argoproj.io",
+                    "preserveResourcesOnDeletion: false");
         }
     }
 }
