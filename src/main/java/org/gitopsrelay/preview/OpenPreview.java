@@ -20,11 +20,12 @@ public class OpenPreview {
 
     public String forPullRequest(RelayEvent trigger, AppSpec app, GitChange.PullRequest pr) {
         return writer.upsert(trigger, app, new PreviewRequest(PreviewSlug.forPullRequest(pr.number()),
-                Preview.PULL_REQUEST, pr.number(), pr.headBranch(), pr.author(), pr.headCommit(), pr.updatedAt()));
+                Preview.PULL_REQUEST, pr.number(), pr.headBranch(), pr.author(), pr.headCommit(), pr.updatedAt(),
+                pr.fromFork()));
     }
 
     public String forBranch(RelayEvent trigger, AppSpec app, GitChange.Push push) {
         return writer.upsert(trigger, app, new PreviewRequest(PreviewSlug.forBranch(app.name(), push.refName()),
-                Preview.BRANCH, null, push.refName(), push.pusher(), push.headCommit(), push.pushedAt()));
+                Preview.BRANCH, null, push.refName(), push.pusher(), push.headCommit(), push.pushedAt(), false));
     }
 }

@@ -67,8 +67,24 @@ public class PreviewWriter {
         this.clock = clock;
     }
 
-    /** Creates the preview, or moves it to the request's head commit and renews its expiry. */
+    /**
+     * Creates the preview, or moves it to the request's head commit and renews its expiry. A request that cannot be
+     * deployed as it is (a policy, a tag, a render) is refused with {@code relay.preview.refused} and rethrown, so
+     * that the event is dead-lettered for a replay once fixed.
+     */
     public String upsert(RelayEvent trigger, AppSpec app, PreviewRequest request) {
+        try {
+            return upsertOrThrow(trigger, app, request);
+        } catch (RelayException e) {
+            if (!e.reason().retryable()) {
+                LOG.warnf("Preview %s of %s refused: %s", request.slug(), app.name(), e.getMessage());
+                publish(trigger, EventTypes.PREVIEW_REFUSED, partial(app, request), null, e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    private String upsertOrThrow(RelayEvent trigger, AppSpec app, PreviewRequest request) {
         AtomicReference<Outcome> outcome = new AtomicReference<>();
         AtomicReference<Preview> result = new AtomicReference<>();
         AtomicReference<String> refusal = new AtomicReference<>();
@@ -106,7 +122,7 @@ public class PreviewWriter {
                     existing.map(Preview::createdAt).orElse(now),
                     request.activityAt() == null ? now : request.activityAt(), now.plus(app.previews().ttl()));
             TreeEdit edit = new TreeEdit().write(path, PreviewOverlay.write(app, preview, tag, trigger.id()));
-            overlayCheck.render(snapshot, app.folder(), edit, preview.folder());
+            PreviewPolicy.check(overlayCheck.render(snapshot, app.folder(), edit, preview.folder()), request.untrusted());
             outcome.set(existing.isPresent() ? Outcome.UPDATED : Outcome.CREATED);
             result.set(preview);
             String verb = existing.isPresent() ? "Update" : "Open";

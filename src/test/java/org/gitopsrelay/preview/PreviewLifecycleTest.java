@@ -318,6 +318,48 @@ class PreviewLifecycleTest {
                 .doesNotContain("previews/");
     }
 
+    @Test
+    void anAppThatOptsInToForksPreviewsThemWithoutAnySecret() throws Exception {
+        Path clone = freshClone();
+        Path app = Files.createDirectories(clone.resolve("apps/open"));
+        copy(clone.resolve("apps/demo/base"), app.resolve("base"));
+        copy(clone.resolve("apps/demo/components"), app.resolve("components"));
+        Files.writeString(app.resolve("app.yaml"), "source: {repository: github.com/example/open}\n"
+                + "image: {repository: registry.example.org/example/open}\n" + "environments: {}\n"
+                + "previews: {pullRequests: true, forks: true}\n");
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "Onboard open");
+        git(clone, "push", "-q", "origin", "HEAD:main");
+        registrySync.refresh();
+        ObjectNode fork = Fixtures.json("github-pull_request-opened-from-fork");
+        fork.put("number", 5);
+        String clean = github("pull_request", Fixtures.text(fork).replace("example/demo", "example/open"))
+                .statusCode(202).extract().path("events[0]");
+        assertThat(await(EventTypes.PREVIEW_CREATED, clean).path("url").asText())
+                .isEqualTo("https://pr-5.open.preview.localhost");
+
+        // The base now reads a database password from a Secret: a fork's preview must not get it.
+        git(clone, "pull", "-q", "--rebase", "origin", "main");
+        String deployment = Files.readString(app.resolve("base/deployment.yaml"));
+        String withSecret = deployment.replace("              value: \"8080\"\n", "              value: \"8080\"\n"
+                + "            - name: DB_PASSWORD\n"
+                + "              valueFrom:\n"
+                + "                secretKeyRef: {name: db, key: password}\n");
+        assertThat(withSecret).isNotEqualTo(deployment);
+        Files.writeString(app.resolve("base/deployment.yaml"), withSecret);
+        git(clone, "commit", "-qam", "Read the database password");
+        git(clone, "push", "-q", "origin", "HEAD:main");
+        fork.put("number", 6);
+        String leaky = github("pull_request", Fixtures.text(fork).replace("example/demo", "example/open"))
+                .statusCode(202).extract().path("events[0]");
+
+        JsonNode refused = await(EventTypes.PREVIEW_REFUSED, leaky);
+        assertThat(refused.path("reason").asText()).contains("refers to a secret at", "secretKeyRef",
+                "(code from a fork gets no secrets)");
+        assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "-r", "--name-only", "main", "apps/open"))
+                .contains("previews/pr-5/").doesNotContain("previews/pr-6/");
+    }
+
     private static void copy(Path from, Path to) throws Exception {
         try (var files = Files.walk(from)) {
             for (Path file : (Iterable<Path>) files::iterator) {
