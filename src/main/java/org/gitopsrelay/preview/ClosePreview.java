@@ -22,11 +22,12 @@ public class ClosePreview {
     public String forPullRequest(RelayEvent trigger, AppSpec app, GitChange.PullRequest pr) {
         String reason = pr.merged() ? "pull request #" + pr.number() + " merged"
                 : "pull request #" + pr.number() + " closed without merging";
-        return writer.remove(trigger, app, PreviewSlug.forPullRequest(pr.number()), EventTypes.PREVIEW_DELETED, reason);
+        return writer.remove(trigger, app, PreviewSlug.forPullRequest(pr.number()), EventTypes.PREVIEW_DELETED, reason,
+                pr.updatedAt());
     }
 
     public String forBranch(RelayEvent trigger, AppSpec app, String branch) {
         return writer.remove(trigger, app, PreviewSlug.forBranch(app.name(), branch), EventTypes.PREVIEW_DELETED,
-                "branch deleted");
+                "branch deleted", null);
     }
 }

@@ -102,6 +102,11 @@ public class PreviewWriter {
                 outcome.set(Outcome.STALE);
                 return Optional.empty();
             }
+            ClosedPreviews closed = ClosedPreviews.parse(snapshot.read(ClosedPreviews.path(app.name())));
+            if (existing.isEmpty() && closed.closedSince(request.slug(), request.activityAt())) {
+                outcome.set(Outcome.STALE);
+                return Optional.empty();
+            }
             if (existing.isEmpty()) {
                 int live = snapshot.folders("apps/" + app.name() + "/previews").size();
                 if (live >= app.previews().max()) {
@@ -122,6 +127,9 @@ public class PreviewWriter {
                     existing.map(Preview::createdAt).orElse(now),
                     request.activityAt() == null ? now : request.activityAt(), now.plus(app.previews().ttl()));
             TreeEdit edit = new TreeEdit().write(path, PreviewOverlay.write(app, preview, tag, trigger.id()));
+            if (closed.contains(request.slug())) {
+                edit.write(ClosedPreviews.path(app.name()), closed.reopen(request.slug()).toYaml());
+            }
             PreviewPolicy.check(overlayCheck.render(snapshot, app.folder(), edit, preview.folder()), request.untrusted());
             outcome.set(existing.isPresent() ? Outcome.UPDATED : Outcome.CREATED);
             result.set(preview);
@@ -140,27 +148,41 @@ public class PreviewWriter {
                 LOG.warnf("Preview %s of %s not created: %s", request.slug(), app.name(), refusal.get());
                 publish(trigger, EventTypes.PREVIEW_REFUSED, partial(app, request), null, refusal.get());
             }
-            case STALE -> LOG.warnf("Preview %s of %s: event %s is older than what the preview shows; ignored",
+            case STALE -> LOG.warnf("Preview %s of %s: event %s is older than what the preview shows, or than its"
+                    + " closing; ignored",
                     request.slug(), app.name(), trigger.id());
             default -> LOG.infof("Preview %s of %s already shows %s", request.slug(), app.name(), request.headCommit());
         }
         return outcome.get().name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** Removes the preview's folder in one commit; {@code type} is deleted or expired. */
-    public String remove(RelayEvent trigger, AppSpec app, String slug, String type, String reason) {
+    /**
+     * Removes the preview's folder in one commit ({@code type} is deleted or expired) and records when it was
+     * closed, so that an older event arriving later cannot open it again. {@code closedAt} is the closing event's
+     * own time when it has one.
+     */
+    public String remove(RelayEvent trigger, AppSpec app, String slug, String type, String reason, Instant closedAt) {
         AtomicReference<Preview> removed = new AtomicReference<>();
+        Instant at = closedAt == null ? clock.instant() : closedAt;
         CommitOutcome commit = repository.apply(snapshot -> {
             String folder = Preview.folderOf(app.name(), slug);
             Optional<String> yaml = snapshot.read(folder + "/kustomization.yaml");
-            if (yaml.isEmpty()) {
+            ClosedPreviews closed = ClosedPreviews.parse(snapshot.read(ClosedPreviews.path(app.name())));
+            if (yaml.isEmpty() && closed.closedSince(slug, at)) {
                 return Optional.empty();
+            }
+            TreeEdit edit = new TreeEdit().write(ClosedPreviews.path(app.name()),
+                    closed.close(slug, at).prune(clock.instant(), tombstoneLife(app)).toYaml());
+            if (yaml.isEmpty()) {
+                // Closed before it was opened (deliveries out of order): only the record, so it stays closed.
+                return Optional.of(new PlannedCommit(edit, "Record preview " + slug + " of " + app.name()
+                        + " as closed: " + reason, List.of(trigger.id())));
             }
             Preview preview = PreviewOverlay.read(app.name(), slug, yaml.get())
                     .orElse(new Preview(app.name(), slug, null, null, null, null, null, null,
                             PreviewOverlay.namespace(app.name(), slug), null, null, null, null));
             removed.set(preview);
-            return Optional.of(new PlannedCommit(new TreeEdit().remove(folder), "Close preview " + slug + " of "
+            return Optional.of(new PlannedCommit(edit.remove(folder), "Close preview " + slug + " of "
                     + app.name() + ": " + reason + "\n\n" + describe(preview), List.of(trigger.id())));
         });
         if (removed.get() == null) {
@@ -169,6 +191,11 @@ public class PreviewWriter {
         LOG.infof("Closed preview %s of %s (%s), GitOps commit %s", slug, app.name(), reason, commit.commit());
         publish(trigger, type, removed.get(), commit.commit(), reason);
         return Outcome.REMOVED.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** A closing is remembered for twice the preview lifetime: older events than that are not redelivered. */
+    private static java.time.Duration tombstoneLife(AppSpec app) {
+        return app.previews().ttl().multipliedBy(2);
     }
 
     private String imageTag(AppSpec app, PreviewRequest request) {

@@ -71,13 +71,22 @@ class PreviewLifecycleTest {
     }
 
     private static String pullRequest(String action, int number, String branch, String sha, boolean merged) {
+        return pullRequest(action, number, branch, sha, merged, UPDATED.incrementAndGet());
+    }
+
+    private static String pullRequestAt(String action, int number, String branch, String sha, long updatedAt) {
+        return pullRequest(action, number, branch, sha, false, updatedAt);
+    }
+
+    private static String pullRequest(String action, int number, String branch, String sha, boolean merged,
+            long updatedAt) {
         ObjectNode body = Fixtures.json("github-pull_request-opened");
         body.put("action", action);
         body.put("number", number);
         ObjectNode pr = (ObjectNode) body.get("pull_request");
         pr.put("number", number);
         pr.put("merged", merged);
-        pr.put("updated_at", java.time.Instant.ofEpochSecond(UPDATED.incrementAndGet()).toString());
+        pr.put("updated_at", java.time.Instant.ofEpochSecond(updatedAt).toString());
         ((ObjectNode) pr.get("head")).put("ref", branch).put("sha", sha);
         return Fixtures.text(body);
     }
@@ -358,6 +367,30 @@ class PreviewLifecycleTest {
                 "(code from a fork gets no secrets)");
         assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "-r", "--name-only", "main", "apps/open"))
                 .contains("previews/pr-5/").doesNotContain("previews/pr-6/");
+    }
+
+    @Test
+    void aPullRequestClosedBeforeItsOpeningArrivedStaysClosedUntilReopened() {
+        int number = newNumber();
+        String branch = "feature/late";
+        long openedAt = UPDATED.incrementAndGet();
+        String closed = github("pull_request", pullRequest("closed", number, branch, Fixtures.sha(), false))
+                .statusCode(202).extract().path("events[0]");
+        String lateOpening = github("pull_request", pullRequestAt("opened", number, branch, Fixtures.sha(), openedAt))
+                .statusCode(202).extract().path("events[0]");
+        String marker = github("pull_request", pullRequest("opened", newNumber(), "feature/z", Fixtures.sha(), false))
+                .statusCode(202).extract().path("events[0]");
+        await(EventTypes.PREVIEW_CREATED, marker);
+
+        assertThat(closed).isNotEqualTo(lateOpening);
+        Path remote = config.dataDir().resolve("gitops.git");
+        assertThat(git(remote, "ls-tree", "-r", "--name-only", "main", "apps/demo")).doesNotContain("pr-" + number + "/");
+        assertThat(git(remote, "show", "main:apps/demo/previews-closed.yaml")).contains("pr-" + number + ":");
+
+        String reopened = github("pull_request", pullRequest("reopened", number, branch, Fixtures.sha(), false))
+                .statusCode(202).extract().path("events[0]");
+        assertThat(await(EventTypes.PREVIEW_CREATED, reopened).path("slug").asText()).isEqualTo("pr-" + number);
+        assertThat(git(remote, "show", "main:apps/demo/previews-closed.yaml")).doesNotContain("pr-" + number + ":");
     }
 
     private static void copy(Path from, Path to) throws Exception {
