@@ -28,11 +28,14 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Load harness: sends signed GitHub pushes to a running gitops-relay and measures, per push, the webhook's latency
- * (request to 202) and push-to-commit latency (request to the relay.deployment.committed event naming its event
- * id, read from Kafka). Run by bench/run.sh, with the service's own jars on the classpath.
+ * Load harness: sends signed GitHub webhooks to a running gitops-relay and measures, per delivery, the webhook's
+ * latency (request to 202) and delivery-to-commit latency (request to the event naming its event id on
+ * relay.deployments, read from Kafka). KIND is {@code push} (pushes to main of apps app-1..app-APPS, answered by
+ * relay.deployment.committed) or {@code pull_request} (pull requests opened on app-1, numbered from FIRST, answered
+ * by relay.preview.created). Run by bench/run.sh and bench/previews.sh, with the service's jars on the classpath.
  *
- * usage: java -cp 'target/quarkus-app/lib/main/*' bench/PushLoad.java URL SECRET BOOTSTRAP APPS PUSHES CONCURRENCY
+ * usage: java -cp 'target/quarkus-app/lib/main/*' bench/PushLoad.java URL SECRET BOOTSTRAP APPS COUNT CONCURRENCY
+ *        [KIND [FIRST]]
  */
 public class PushLoad {
 
@@ -46,6 +49,9 @@ public class PushLoad {
         int apps = Integer.parseInt(args[3]);
         int pushes = Integer.parseInt(args[4]);
         int concurrency = Integer.parseInt(args[5]);
+        boolean pullRequests = args.length > 6 && args[6].equals("pull_request");
+        int first = args.length > 7 ? Integer.parseInt(args[7]) : 1;
+        String answer = pullRequests ? "\"relay.preview.created\"" : "\"relay.deployment.committed\"";
 
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
         Map<String, Long> committedAt = new ConcurrentHashMap<>();
@@ -65,7 +71,7 @@ public class PushLoad {
             while (reading.get()) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(20))) {
                     long now = System.nanoTime();
-                    if (record.value().contains("\"relay.deployment.committed\"")) {
+                    if (record.value().contains(answer)) {
                         Matcher m = TRIGGER.matcher(record.value());
                         if (m.find()) {
                             committedAt.putIfAbsent(m.group(1), now);
@@ -85,9 +91,12 @@ public class PushLoad {
             pool.submit(() -> {
                 String app = "app-" + (n % apps + 1);
                 // Pushed "now", as GitHub stamps it: pushes of one app sent in the same second tie, never reorder.
-                byte[] body = push(app, sha(), System.currentTimeMillis() / 1000).getBytes(StandardCharsets.UTF_8);
+                long now = System.currentTimeMillis() / 1000;
+                byte[] body = (pullRequests ? pullRequest(first + n, sha(), now) : push(app, sha(), now))
+                        .getBytes(StandardCharsets.UTF_8);
                 HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/webhooks/github"))
-                        .header("Content-Type", "application/json").header("X-GitHub-Event", "push")
+                        .header("Content-Type", "application/json")
+                        .header("X-GitHub-Event", pullRequests ? "pull_request" : "push")
                         .header("X-GitHub-Delivery", UUID.randomUUID().toString())
                         .header("X-Hub-Signature-256", "sha256=" + hmac(secret, body))
                         .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
@@ -131,13 +140,14 @@ public class PushLoad {
             }
         }
         double seconds = (lastCommit - started) / 1e9;
-        System.out.printf(Locale.ROOT, "pushes=%d apps=%d concurrency=%d accepted=%d committed=%d failed=%d%n", pushes,
-                apps, concurrency, sentAt.size(), commitNanos.size(), failures.get());
+        System.out.printf(Locale.ROOT, "%s=%d apps=%d concurrency=%d accepted=%d committed=%d failed=%d%n",
+                pullRequests ? "pull_requests" : "pushes", pushes, apps, concurrency, sentAt.size(), commitNanos.size(),
+                failures.get());
         System.out.printf(Locale.ROOT, "webhook 202 latency ms: p50=%.1f p99=%.1f max=%.1f%n", pct(webhookNanos, 50),
                 pct(webhookNanos, 99), pct(webhookNanos, 100));
-        System.out.printf(Locale.ROOT, "push->commit latency ms: p50=%.1f p99=%.1f max=%.1f%n", pct(commitNanos, 50),
+        System.out.printf(Locale.ROOT, "webhook->commit latency ms: p50=%.1f p99=%.1f max=%.1f%n", pct(commitNanos, 50),
                 pct(commitNanos, 99), pct(commitNanos, 100));
-        System.out.printf(Locale.ROOT, "throughput: %.1f pushes committed per second (%.1f s from first push to last commit)%n",
+        System.out.printf(Locale.ROOT, "throughput: %.1f committed per second (%.1f s from first delivery to last commit)%n",
                 commitNanos.size() / seconds, seconds);
         System.exit(failures.get() == 0 && commitNanos.size() == pushes ? 0 : 1);
     }
@@ -173,6 +183,18 @@ public class PushLoad {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static String pullRequest(int number, String sha, long updatedAt) {
+        return """
+                {"action":"opened","number":%1$d,
+                 "pull_request":{"number":%1$d,"title":"bench","user":{"login":"bench"},"merged":false,
+                   "html_url":"https://github.com/bench/app-1/pull/%1$d","updated_at":"%3$s",
+                   "head":{"ref":"feature/bench-%1$d","sha":"%2$s","repo":{"full_name":"bench/app-1"}},
+                   "base":{"ref":"main","sha":"%2$s","repo":{"full_name":"bench/app-1"}}},
+                 "repository":{"name":"app-1","full_name":"bench/app-1","html_url":"https://github.com/bench/app-1"},
+                 "sender":{"login":"bench"}}
+                """.formatted(number, sha, java.time.Instant.ofEpochSecond(updatedAt));
     }
 
     private static String push(String app, String sha, long pushedAt) {

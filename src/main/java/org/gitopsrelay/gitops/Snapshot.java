@@ -97,6 +97,11 @@ public final class Snapshot {
      * of one app, not of the repository.
      */
     public void materialize(String dir, TreeEdit edit, Path target) {
+        materialize(dir, edit, target, path -> true);
+    }
+
+    /** As above, writing only the paths {@code include} accepts. */
+    public void materialize(String dir, TreeEdit edit, Path target, java.util.function.Predicate<String> include) {
         String prefix = TreeEdit.checked(dir) + "/";
         try {
             if (tree != null) {
@@ -106,7 +111,7 @@ public final class Snapshot {
                     walk.setFilter(PathFilter.create(dir));
                     while (walk.next()) {
                         String path = walk.getPathString();
-                        if (removed(path, edit) || walk.getFileMode(0).equals(FileMode.GITLINK)) {
+                        if (!include.test(path) || removed(path, edit) || walk.getFileMode(0).equals(FileMode.GITLINK)) {
                             continue;
                         }
                         Path file = inside(target, path);
@@ -120,7 +125,7 @@ public final class Snapshot {
                 }
             }
             for (Map.Entry<String, byte[]> write : edit.writes().entrySet()) {
-                if (write.getKey().startsWith(prefix)) {
+                if (write.getKey().startsWith(prefix) && include.test(write.getKey())) {
                     Path file = inside(target, write.getKey());
                     Files.createDirectories(file.getParent());
                     Files.write(file, write.getValue());

@@ -40,7 +40,11 @@ public class OverlayCheck {
         try {
             Path scratch = Files.createDirectories(config.dataDir().toAbsolutePath().resolve("tmp"));
             dir = Files.createTempDirectory(scratch, "render-");
-            snapshot.materialize(appFolder, edit, dir);
+            // Other previews are never a base of this overlay: leaving them out keeps the cost of a render the same
+            // with two thousand live previews as with none.
+            String previews = appFolder + "/previews/";
+            String self = overlayDir + "/";
+            snapshot.materialize(appFolder, edit, dir, path -> !path.startsWith(previews) || path.startsWith(self));
             return renderer.render(dir.resolve(overlayDir), dir);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot prepare the render of " + overlayDir, e);
