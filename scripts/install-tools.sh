@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs beyond Java: git, openssl, and Kustomize (kubectl's, or the standalone one).
+# Installs what the test suite needs beyond Java: git, openssl, ssh-keygen, PostgreSQL 15 (server and client, for
+# the preview database seed script) and Kustomize (kubectl's, or the standalone one).
 set -euo pipefail
 missing=()
 command -v git >/dev/null || missing+=(git)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
+command -v pg_restore >/dev/null || missing+=(postgresql-client-15)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${missing[@]}"
 fi

@@ -23,7 +23,10 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 public final class AppSpecParser {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Set<String> TOP_LEVEL = Set.of("name", "source", "image", "environments", "previews");
+    private static final Set<String> TOP_LEVEL = Set.of("name", "source", "image", "environments", "previews",
+            "database");
+    private static final Set<String> DATABASE_KEYS = Set.of("engine", "backups");
+    private static final java.util.regex.Pattern ABSOLUTE_PATH = java.util.regex.Pattern.compile("(/[A-Za-z0-9._-]+)+");
     private static final Set<String> PREVIEW_KEYS = Set.of("pullRequests", "branches", "domain", "ttl", "max", "forks",
             "imageTag");
     private static final java.util.regex.Pattern DOMAIN = java.util.regex.Pattern
@@ -98,7 +101,28 @@ public final class AppSpecParser {
         if (!problems.isEmpty()) {
             throw new InvalidAppException(path, problems);
         }
-        return new AppSpec(app, source, image, imageName, environments, previews);
+        return new AppSpec(app, source, image, imageName, environments, previews,
+                database(root.get("database"), problems));
+    }
+
+    private static java.util.Optional<DatabaseSettings> database(JsonNode node, List<String> problems) {
+        if (node == null || node.isNull()) {
+            return java.util.Optional.empty();
+        }
+        if (!node.isObject()) {
+            problems.add("database must be a mapping");
+            return java.util.Optional.empty();
+        }
+        unknownKeys(node, DATABASE_KEYS, "database.", problems);
+        String engine = orDefault(text(node, "engine"), DatabaseSettings.POSTGRESQL);
+        if (!engine.equals(DatabaseSettings.POSTGRESQL)) {
+            problems.add("database.engine '" + engine + "' is not supported (postgresql)");
+        }
+        String backups = orDefault(text(node, "backups"), DatabaseSettings.DEFAULT_BACKUPS);
+        if (!ABSOLUTE_PATH.matcher(backups).matches() || backups.contains("/../") || backups.endsWith("/..")) {
+            problems.add("database.backups '" + backups + "' is not an absolute folder path");
+        }
+        return java.util.Optional.of(new DatabaseSettings(engine, backups));
     }
 
     private static PreviewSettings previews(JsonNode node, String defaultTag, List<String> problems) {

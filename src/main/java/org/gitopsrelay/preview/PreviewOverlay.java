@@ -28,14 +28,18 @@ public final class PreviewOverlay {
         return slug + "." + app + "." + domain;
     }
 
-    /** The overlay of {@code preview}, from scratch: an existing one is rewritten whole. */
-    public static String write(AppSpec app, Preview preview, String imageTag, String eventId) {
+    /**
+     * The overlay of {@code preview}, from scratch: an existing one is rewritten whole. With a database, the preview
+     * gets its own, seeded from staging's backups unless {@code untrusted}: code from a fork sees no staging data.
+     */
+    public static String write(AppSpec app, Preview preview, String imageTag, String eventId, boolean untrusted) {
         ObjectNode root = EventCodec.JSON.createObjectNode();
         root.put("apiVersion", "kustomize.config.k8s.io/v1beta1");
         root.put("kind", "Kustomization");
         root.put("namespace", preview.namespace());
         root.putArray("resources").add("../../base");
-        root.putArray("components").add("../../components/preview");
+        ArrayNode components = root.putArray("components").add("../../components/preview");
+        app.database().ifPresent(database -> components.add("../../components/preview-database"));
         ObjectNode pairs = root.putArray("labels").addObject().putObject("pairs");
         pairs.put("app.kubernetes.io/instance", preview.namespace());
         pairs.put("gitops-relay.io/app", app.name());
@@ -66,12 +70,28 @@ public final class PreviewOverlay {
         operations.addObject().put("op", "replace").put("path", "/spec/rules/0/host").put("value", host);
         operations.addObject().put("op", "replace").put("path", "/spec/tls/0/hosts/0").put("value", host);
         patch.put("patch", operations.toString());
+        app.database().ifPresent(database -> root.withArray("patches").add(seedSource(untrusted ? "" : database.backups())));
         KustomizationFile file = KustomizationFile.parse("{}");
         file.tree().setAll(root);
         file.annotation("url", preview.url())
                 .annotation("updated-at", preview.updatedAt().toString())
                 .annotation("event", eventId);
         return file.toYaml();
+    }
+
+    /** Sets where the seed Job finds staging's backups (a strategic merge by container and variable name). */
+    private static ObjectNode seedSource(String backups) {
+        ObjectNode job = EventCodec.JSON.createObjectNode();
+        job.put("apiVersion", "batch/v1");
+        job.put("kind", "Job");
+        job.putObject("metadata").put("name", "db-seed");
+        ObjectNode container = job.putObject("spec").putObject("template").putObject("spec").putArray("containers")
+                .addObject();
+        container.put("name", "seed");
+        container.putArray("env").addObject().put("name", "BACKUP_SOURCE").put("value", backups);
+        ObjectNode patch = EventCodec.JSON.createObjectNode();
+        patch.put("patch", job.toString());
+        return patch;
     }
 
     /** The preview an overlay describes; empty when the file is not one the service wrote. */

@@ -126,7 +126,8 @@ public class PreviewWriter {
                     "https://" + PreviewOverlay.host(app.name(), request.slug(), domain),
                     existing.map(Preview::createdAt).orElse(now),
                     request.activityAt() == null ? now : request.activityAt(), now.plus(app.previews().ttl()));
-            TreeEdit edit = new TreeEdit().write(path, PreviewOverlay.write(app, preview, tag, trigger.id()));
+            TreeEdit edit = new TreeEdit().write(path,
+                    PreviewOverlay.write(app, preview, tag, trigger.id(), request.untrusted()));
             if (closed.contains(request.slug())) {
                 edit.write(ClosedPreviews.path(app.name()), closed.reopen(request.slug()).toYaml());
             }
@@ -209,10 +210,13 @@ public class PreviewWriter {
     }
 
     private static void requireComponent(Snapshot snapshot, AppSpec app) {
-        String component = app.folder() + "/components/preview/kustomization.yaml";
-        if (snapshot.read(component).isEmpty()) {
-            throw new RelayException(Reason.INVALID_CHANGE, "App " + app.name() + " has no " + component
-                    + ": copy kustomize-base/components/preview there to give it previews");
+        List<String> needed = app.database().isPresent() ? List.of("preview", "preview-database") : List.of("preview");
+        for (String name : needed) {
+            String component = app.folder() + "/components/" + name + "/kustomization.yaml";
+            if (snapshot.read(component).isEmpty()) {
+                throw new RelayException(Reason.INVALID_CHANGE, "App " + app.name() + " has no " + component
+                        + ": copy kustomize-base/components/" + name + " there to give it previews");
+            }
         }
     }
 

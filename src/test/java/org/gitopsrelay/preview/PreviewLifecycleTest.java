@@ -393,6 +393,38 @@ class PreviewLifecycleTest {
         assertThat(git(remote, "show", "main:apps/demo/previews-closed.yaml")).doesNotContain("pr-" + number + ":");
     }
 
+    @Test
+    void anAppWithADatabaseGivesEachPreviewItsOwnSeededFromStagingButNotToForks() throws Exception {
+        Path clone = freshClone();
+        Path app = Files.createDirectories(clone.resolve("apps/withdb"));
+        copy(clone.resolve("apps/demo/base"), app.resolve("base"));
+        copy(clone.resolve("apps/demo/components"), app.resolve("components"));
+        Files.writeString(app.resolve("app.yaml"), "source: {repository: github.com/example/withdb}\n"
+                + "image: {repository: registry.example.org/example/withdb}\n" + "environments: {}\n"
+                + "previews: {pullRequests: true, forks: true}\n" + "database: {engine: postgresql, backups: /backups/withdb}\n");
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "Onboard withdb");
+        git(clone, "push", "-q", "origin", "HEAD:main");
+        registrySync.refresh();
+
+        String opened = github("pull_request", pullRequest("opened", 8, "feature/db", Fixtures.sha(), false)
+                .replace("example/demo", "example/withdb")).statusCode(202).extract().path("events[0]");
+        await(EventTypes.PREVIEW_CREATED, opened);
+        ObjectNode fork = Fixtures.json("github-pull_request-opened-from-fork");
+        fork.put("number", 9);
+        String forked = github("pull_request", Fixtures.text(fork).replace("example/demo", "example/withdb"))
+                .statusCode(202).extract().path("events[0]");
+        await(EventTypes.PREVIEW_CREATED, forked);
+
+        Path after = freshClone();
+        String trusted = kustomize(after.resolve("apps/withdb/previews/pr-8"));
+        assertThat(trusted).contains("kind: StatefulSet", "name: db-seed", "name: wait-for-database",
+                "value: postgresql://app@db:5432/app", "name: web-egress", "name: BACKUP_SOURCE\n          value: /backups/withdb");
+        String untrusted = kustomize(after.resolve("apps/withdb/previews/pr-9"));
+        assertThat(untrusted).contains("kind: StatefulSet", "name: BACKUP_SOURCE\n          value: \"\"")
+                .doesNotContain("/backups/withdb");
+    }
+
     private static void copy(Path from, Path to) throws Exception {
         try (var files = Files.walk(from)) {
             for (Path file : (Iterable<Path>) files::iterator) {

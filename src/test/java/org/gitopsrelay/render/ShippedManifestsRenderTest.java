@@ -47,12 +47,16 @@ class ShippedManifestsRenderTest {
                     "kind: HorizontalPodAutoscaler", "kind: PodDisruptionBudget", "runAsNonRoot: true",
                     "readinessProbe:", "livenessProbe:", "limits:", "namespace: app-");
         }
-        if (dir.startsWith(Path.of("kustomize-base", "previews"))) {
+        if (dir.equals(Path.of("kustomize-base", "previews", "example"))) {
             assertThat(output).contains("kind: Namespace\nmetadata:\n  labels:", "name: app-pr-42\n",
                     "pod-security.kubernetes.io/enforce: restricted");
             assertThat(output).contains("kind: Deployment", "kind: ResourceQuota", "kind: LimitRange", "replicas: 1",
                     "host: pr-42.app.preview.example.org").doesNotContain("kind: HorizontalPodAutoscaler",
                             "kind: PodDisruptionBudget");
+        }
+        if (dir.equals(Path.of("kustomize-base", "previews", "example-with-database"))) {
+            assertThat(output).contains("kind: StatefulSet", "kind: Job", "name: wait-for-database",
+                    "value: postgresql://app@db:5432/app", "kind: NetworkPolicy", "seed-preview-db.sh");
         }
         if (dir.equals(Path.of("deploy", "argocd"))) {
             assertThat(output).contains("kind: ApplicationSet", "path: apps/*/envs/*", "path: apps/*/previews/*",
