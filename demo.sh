@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export RELAY_WEBHOOK_GITHUB_SECRET=${RELAY_WEBHOOK_GITHUB_SECRET:-demo-secret}
+export RELAY_API_TOKEN=${RELAY_API_TOKEN:-demo-token}
 port=${QUARKUS_HTTP_PORT:-8080}
 export RELAY_URL="http://127.0.0.1:$port"
 jar=target/quarkus-app/quarkus-run.jar
@@ -35,5 +36,7 @@ git --git-dir=data/gitops.git show HEAD -- apps/demo/envs/staging/kustomization.
 echo
 echo "== gitops-relay keeps running on $RELAY_URL (Ctrl-C stops it). Try:"
 echo "   scripts/send-push.sh refs/tags/v1.0.0     # deploys production"
+echo "   scripts/send-pull-request.sh opened 7     # opens a preview for pull request 7 (closed: removes it)"
+echo "   curl -H 'Authorization: Bearer $RELAY_API_TOKEN' $RELAY_URL/api/previews"
 echo "   git --git-dir=data/gitops.git log --oneline"
 wait $pid
