@@ -85,39 +85,48 @@ public class PushLoad {
 
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        // Pushes to one branch happen one after the other, each moving on from the last (as on GitHub); different
+        // apps' pushes overlap.
+        Map<String, Object> appLocks = new ConcurrentHashMap<>();
+        Map<String, String> lastPushed = new ConcurrentHashMap<>();
         long started = System.nanoTime();
         for (int i = 0; i < pushes; i++) {
             int n = i;
             pool.submit(() -> {
                 String app = "app-" + (n % apps + 1);
-                // Pushed "now", as GitHub stamps it: pushes of one app sent in the same second tie, never reorder.
-                long now = System.currentTimeMillis() / 1000;
-                byte[] body = (pullRequests ? pullRequest(first + n, sha(), now) : push(app, sha(), now))
-                        .getBytes(StandardCharsets.UTF_8);
-                HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/webhooks/github"))
-                        .header("Content-Type", "application/json")
-                        .header("X-GitHub-Event", pullRequests ? "pull_request" : "push")
-                        .header("X-GitHub-Delivery", UUID.randomUUID().toString())
-                        .header("X-Hub-Signature-256", "sha256=" + hmac(secret, body))
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-                long t0 = System.nanoTime();
-                try {
-                    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-                    long t1 = System.nanoTime();
-                    Matcher m = EVENT_ID.matcher(response.body());
-                    if (response.statusCode() != 202 || !m.find()) {
+                synchronized (appLocks.computeIfAbsent(app, key -> new Object())) {
+                    // Pushed "now", as GitHub stamps it: pushes of one app sent in the same second tie, never reorder.
+                    long now = System.currentTimeMillis() / 1000;
+                    String sha = sha();
+                    String before = lastPushed.getOrDefault(app, "0000000000000000000000000000000000000001");
+                    byte[] body = (pullRequests ? pullRequest(first + n, sha, now) : push(app, before, sha, now))
+                            .getBytes(StandardCharsets.UTF_8);
+                    HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/webhooks/github"))
+                            .header("Content-Type", "application/json")
+                            .header("X-GitHub-Event", pullRequests ? "pull_request" : "push")
+                            .header("X-GitHub-Delivery", UUID.randomUUID().toString())
+                            .header("X-Hub-Signature-256", "sha256=" + hmac(secret, body))
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+                    long t0 = System.nanoTime();
+                    try {
+                        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                        long t1 = System.nanoTime();
+                        Matcher m = EVENT_ID.matcher(response.body());
+                        if (response.statusCode() != 202 || !m.find()) {
+                            failures.incrementAndGet();
+                            System.err.println("push " + n + ": " + response.statusCode() + " " + response.body());
+                            return;
+                        }
+                        webhookNanos.add(t1 - t0);
+                        sentAt.put(m.group(1), t0);
+                        lastPushed.put(app, sha);
+                        if (concurrency == 1) {
+                            awaitCommit(committedAt, m.group(1), Duration.ofSeconds(30));
+                        }
+                    } catch (Exception e) {
                         failures.incrementAndGet();
-                        System.err.println("push " + n + ": " + response.statusCode() + " " + response.body());
-                        return;
+                        System.err.println("push " + n + ": " + e);
                     }
-                    webhookNanos.add(t1 - t0);
-                    sentAt.put(m.group(1), t0);
-                    if (concurrency == 1) {
-                        awaitCommit(committedAt, m.group(1), Duration.ofSeconds(30));
-                    }
-                } catch (Exception e) {
-                    failures.incrementAndGet();
-                    System.err.println("push " + n + ": " + e);
                 }
             });
         }
@@ -197,9 +206,9 @@ public class PushLoad {
                 """.formatted(number, sha, java.time.Instant.ofEpochSecond(updatedAt));
     }
 
-    private static String push(String app, String sha, long pushedAt) {
+    private static String push(String app, String before, String sha, long pushedAt) {
         return """
-                {"ref":"refs/heads/main","before":"0000000000000000000000000000000000000001","after":"%2$s",
+                {"ref":"refs/heads/main","before":"%4$s","after":"%2$s",
                  "created":false,"deleted":false,"forced":false,
                  "commits":[{"id":"%2$s","message":"bench","timestamp":"2026-11-23T10:00:00Z",
                    "author":{"name":"Bench","email":"bench@example.org"}}],
@@ -208,6 +217,6 @@ public class PushLoad {
                  "repository":{"name":"%1$s","full_name":"bench/%1$s","html_url":"https://github.com/bench/%1$s",
                    "default_branch":"main","pushed_at":%3$d},
                  "pusher":{"name":"bench","email":"bench@example.org"},"sender":{"login":"bench"}}
-                """.formatted(app, sha, pushedAt);
+                """.formatted(app, sha, pushedAt, before);
     }
 }

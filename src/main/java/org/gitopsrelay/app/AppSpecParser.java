@@ -33,7 +33,7 @@ public final class AppSpecParser {
             .compile("([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Set<String> SOURCE_KEYS = Set.of("repository");
     private static final Set<String> IMAGE_KEYS = Set.of("repository", "name", "tag");
-    private static final Set<String> ENVIRONMENT_KEYS = Set.of("branch", "tag", "imageTag", "namespace");
+    private static final Set<String> ENVIRONMENT_KEYS = Set.of("branch", "tag", "imageTag");
     /** Without an {@code environments:} section, an app gets the design's defaults. */
     private static final Map<String, String[]> DEFAULT_ENVIRONMENTS = Map.of(
             "staging", new String[] { "branch", "main" },
@@ -94,6 +94,7 @@ public final class AppSpecParser {
 
         List<EnvironmentSpec> environments = environments(app, root.get("environments"), defaultTag, problems);
         PreviewSettings previews = previews(root.get("previews"), defaultTag, problems);
+        java.util.Optional<DatabaseSettings> database = database(root.get("database"), problems);
         if (environments.isEmpty() && !previews.enabled() && problems.isEmpty()) {
             problems.add("the app deploys nothing: declare an environment, or previews");
         }
@@ -101,8 +102,7 @@ public final class AppSpecParser {
         if (!problems.isEmpty()) {
             throw new InvalidAppException(path, problems);
         }
-        return new AppSpec(app, source, image, imageName, environments, previews,
-                database(root.get("database"), problems));
+        return new AppSpec(app, source, image, imageName, environments, previews, database);
     }
 
     private static java.util.Optional<DatabaseSettings> database(JsonNode node, List<String> problems) {
@@ -138,7 +138,8 @@ public final class AppSpecParser {
         boolean forks = bool(node, "forks", false, problems);
         String branches = text(node, "branches");
         String domain = text(node, "domain");
-        if (domain != null && (domain.length() > 200 || !DOMAIN.matcher(domain).matches())) {
+        // <slug>.<app>.<domain> must stay within the 253 characters of a DNS name.
+        if (domain != null && (domain.length() > 189 || !DOMAIN.matcher(domain).matches())) {
             problems.add("previews.domain '" + domain + "' is not a DNS domain");
         }
         java.time.Duration ttl = PreviewSettings.DEFAULT_TTL;
@@ -210,6 +211,10 @@ public final class AppSpecParser {
                 problems.add(where + ": the name is not valid (lower case letters, digits and '-', at most 20)");
                 continue;
             }
+            if (env.startsWith("pr-") || env.startsWith("br-")) {
+                problems.add(where + ": names starting with 'pr-' or 'br-' belong to previews");
+                continue;
+            }
             if (settings == null || !settings.isObject()) {
                 problems.add(where + " must be a mapping with 'branch' or 'tag'");
                 continue;
@@ -229,9 +234,10 @@ public final class AppSpecParser {
             if (tag == null && imageTag.contains("{tag}")) {
                 problems.add(where + ".imageTag uses {tag} but the environment follows a branch");
             }
-            String namespace = orDefault(text(settings, "namespace"), app + "-" + env);
+            // The namespace is always <app>-<env>: the Argo CD ApplicationSet derives it from the overlay's folder.
+            String namespace = app + "-" + env;
             if (!Names.isDnsLabel(namespace, 63)) {
-                problems.add(where + ".namespace '" + namespace + "' is not a valid namespace");
+                problems.add(where + ": the namespace '" + namespace + "' would be longer than 63 characters");
             }
             result.add(new EnvironmentSpec(env, branch != null ? RefKind.BRANCH : RefKind.TAG,
                     new RefPattern(branch != null ? branch : tag), imageTag, namespace));

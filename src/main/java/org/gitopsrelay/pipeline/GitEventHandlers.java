@@ -75,14 +75,14 @@ public class GitEventHandlers {
             count(event, Routing.CLOSED.equals(pr.action()) ? closePreview.forPullRequest(event, app.get(), pr)
                     : openPreview.forPullRequest(event, app.get(), pr));
         } else if (change instanceof GitChange.RefDeleted deleted) {
-            count(event, closePreview.forBranch(event, app.get(), deleted.refName()));
+            count(event, closePreview.forBranch(event, app.get(), deleted.refName(), null));
         }
         registrySync.refreshFromCache();
     }
 
     private void handlePush(RelayEvent event, AppSpec app, GitChange.Push push) {
         if (push.deleted()) {
-            count(event, closePreview.forBranch(event, app, push.refName()));
+            count(event, closePreview.forBranch(event, app, push.refName(), push.pushedAt()));
             return;
         }
         List<DeployPushToEnvironment.Result> results = deployPush.handle(event, app, push);

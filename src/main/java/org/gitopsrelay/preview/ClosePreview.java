@@ -23,11 +23,12 @@ public class ClosePreview {
         String reason = pr.merged() ? "pull request #" + pr.number() + " merged"
                 : "pull request #" + pr.number() + " closed without merging";
         return writer.remove(trigger, app, PreviewSlug.forPullRequest(pr.number()), EventTypes.PREVIEW_DELETED, reason,
-                pr.updatedAt());
+                pr.updatedAt(), null);
     }
 
-    public String forBranch(RelayEvent trigger, AppSpec app, String branch) {
+    /** {@code deletedAt} is the push's time when the deletion came as a push; null for a delete event. */
+    public String forBranch(RelayEvent trigger, AppSpec app, String branch, java.time.Instant deletedAt) {
         return writer.remove(trigger, app, PreviewSlug.forBranch(app.name(), branch), EventTypes.PREVIEW_DELETED,
-                "branch deleted", null);
+                "branch deleted", deletedAt, null);
     }
 }

@@ -53,10 +53,16 @@ final class ClosedPreviews {
         return new ClosedPreviews(entries);
     }
 
-    /** True when {@code slug} was closed at or after {@code activityAt}: the request is older than the closing. */
-    boolean closedSince(String slug, Instant activityAt) {
+    /**
+     * True when {@code slug} was closed at or after {@code activityAt}: the request is older than the closing. Times
+     * have whole seconds; a reopening in the same second as the closing comes after it.
+     */
+    boolean closedSince(String slug, Instant activityAt, boolean reopening) {
         Instant closed = closedAt.get(slug);
-        return closed != null && activityAt != null && !activityAt.isAfter(closed);
+        if (closed == null || activityAt == null) {
+            return false;
+        }
+        return reopening ? activityAt.isBefore(closed) : !activityAt.isAfter(closed);
     }
 
     boolean contains(String slug) {

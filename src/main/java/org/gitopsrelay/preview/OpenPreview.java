@@ -21,11 +21,11 @@ public class OpenPreview {
     public String forPullRequest(RelayEvent trigger, AppSpec app, GitChange.PullRequest pr) {
         return writer.upsert(trigger, app, new PreviewRequest(PreviewSlug.forPullRequest(pr.number()),
                 Preview.PULL_REQUEST, pr.number(), pr.headBranch(), pr.author(), pr.headCommit(), pr.updatedAt(),
-                pr.fromFork()));
+                pr.fromFork(), "reopened".equals(pr.action())));
     }
 
     public String forBranch(RelayEvent trigger, AppSpec app, GitChange.Push push) {
         return writer.upsert(trigger, app, new PreviewRequest(PreviewSlug.forBranch(app.name(), push.refName()),
-                Preview.BRANCH, null, push.refName(), push.pusher(), push.headCommit(), push.pushedAt(), false));
+                Preview.BRANCH, null, push.refName(), push.pusher(), push.headCommit(), push.pushedAt(), false, false));
     }
 }

@@ -45,7 +45,9 @@ public final class PreviewOverlay {
         pairs.put("gitops-relay.io/app", app.name());
         pairs.put("gitops-relay.io/preview", preview.slug());
         ((ObjectNode) root.get("labels").get(0)).put("includeSelectors", false);
-        ObjectNode annotations = root.putObject("commonAnnotations");
+        // What the preview shows goes on its Namespace only: on pod templates it would restart the database and
+        // hit the seed Job's immutable template at every new commit.
+        ObjectNode annotations = EventCodec.JSON.createObjectNode();
         annotations.put("gitops-relay.io/preview-kind", preview.kind());
         if (preview.pullRequest() != null) {
             annotations.put("gitops-relay.io/pull-request", String.valueOf(preview.pullRequest()));
@@ -70,9 +72,16 @@ public final class PreviewOverlay {
         operations.addObject().put("op", "replace").put("path", "/spec/rules/0/host").put("value", host);
         operations.addObject().put("op", "replace").put("path", "/spec/tls/0/hosts/0").put("value", host);
         patch.put("patch", operations.toString());
+        ObjectNode namespacePatch = root.withArray("patches").addObject();
+        namespacePatch.putObject("target").put("kind", "Namespace");
+        ArrayNode describe = EventCodec.JSON.createArrayNode();
+        describe.addObject().put("op", "add").put("path", "/metadata/annotations").set("value", annotations);
+        namespacePatch.put("patch", describe.toString());
         app.database().ifPresent(database -> root.withArray("patches").add(seedSource(untrusted ? "" : database.backups())));
         KustomizationFile file = KustomizationFile.parse("{}");
         file.tree().setAll(root);
+        annotations.fields().forEachRemaining(entry -> file.annotation(
+                entry.getKey().substring(KustomizationFile.ANNOTATION_PREFIX.length()), entry.getValue().asText()));
         file.annotation("url", preview.url())
                 .annotation("updated-at", preview.updatedAt().toString())
                 .annotation("event", eventId);
@@ -98,20 +107,17 @@ public final class PreviewOverlay {
     public static Optional<Preview> read(String app, String slug, String yaml) {
         try {
             KustomizationFile file = KustomizationFile.parse(yaml);
-            ObjectNode annotations = (ObjectNode) file.tree().path("commonAnnotations");
-            String kind = annotations.path("gitops-relay.io/preview-kind").asText(null);
+            String kind = file.annotation("preview-kind").orElse(null);
             if (kind == null) {
                 return Optional.empty();
             }
-            String pr = annotations.path("gitops-relay.io/pull-request").asText(null);
+            String pr = file.annotation("pull-request").orElse(null);
             return Optional.of(new Preview(app, slug, kind, pr == null ? null : Integer.valueOf(pr),
-                    annotations.path("gitops-relay.io/branch").asText(null),
-                    annotations.path("gitops-relay.io/author").asText(null),
-                    annotations.path("gitops-relay.io/head-commit").asText(null),
-                    imageOf(file), file.namespace().orElse(null), file.annotation("url").orElse(null),
-                    instant(annotations.path("gitops-relay.io/created-at").asText(null)),
+                    file.annotation("branch").orElse(null), file.annotation("author").orElse(null),
+                    file.annotation("head-commit").orElse(null), imageOf(file), file.namespace().orElse(null),
+                    file.annotation("url").orElse(null), file.annotation("created-at").map(Instant::parse).orElse(null),
                     file.annotation("updated-at").map(Instant::parse).orElse(null),
-                    instant(annotations.path("gitops-relay.io/expires-at").asText(null))));
+                    file.annotation("expires-at").map(Instant::parse).orElse(null)));
         } catch (RuntimeException e) {
             return Optional.empty();
         }
@@ -123,9 +129,5 @@ public final class PreviewOverlay {
             return images.get(0).path("newName").asText() + ":" + images.get(0).path("newTag").asText();
         }
         return null;
-    }
-
-    private static Instant instant(String text) {
-        return text == null ? null : Instant.parse(text);
     }
 }

@@ -21,6 +21,7 @@ public final class PreviewSlug {
     /** Longest namespace Kubernetes accepts. */
     public static final int MAX_NAMESPACE = 63;
     private static final int HASH_CHARS = 6;
+    private static final java.util.regex.Pattern HASHED = java.util.regex.Pattern.compile("(^|-)[0-9a-f]{6}$");
 
     private PreviewSlug() {
     }
@@ -41,7 +42,8 @@ public final class PreviewSlug {
             throw new IllegalArgumentException("app name " + app + " leaves no room for a preview name");
         }
         String reduced = reduce(branch);
-        boolean exact = reduced.equals(branch) && reduced.length() <= room;
+        // A plain name that already ends like a hash suffix gets one too: no exact slug can equal a hashed one.
+        boolean exact = reduced.equals(branch) && reduced.length() <= room && !HASHED.matcher(reduced).find();
         if (exact) {
             return "br-" + reduced;
         }

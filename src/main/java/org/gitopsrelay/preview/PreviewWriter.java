@@ -103,7 +103,7 @@ public class PreviewWriter {
                 return Optional.empty();
             }
             ClosedPreviews closed = ClosedPreviews.parse(snapshot.read(ClosedPreviews.path(app.name())));
-            if (existing.isEmpty() && closed.closedSince(request.slug(), request.activityAt())) {
+            if (existing.isEmpty() && closed.closedSince(request.slug(), request.activityAt(), request.reopening())) {
                 outcome.set(Outcome.STALE);
                 return Optional.empty();
             }
@@ -160,16 +160,29 @@ public class PreviewWriter {
     /**
      * Removes the preview's folder in one commit ({@code type} is deleted or expired) and records when it was
      * closed, so that an older event arriving later cannot open it again. {@code closedAt} is the closing event's
-     * own time when it has one.
+     * own time when it has one: a closing older than the preview's last activity (a late delivery) removes nothing.
+     * {@code expiresAt}, for the sweep, is the expiry it saw: a preview renewed meanwhile stays.
      */
-    public String remove(RelayEvent trigger, AppSpec app, String slug, String type, String reason, Instant closedAt) {
+    public String remove(RelayEvent trigger, AppSpec app, String slug, String type, String reason, Instant closedAt,
+            Instant expiresAt) {
         AtomicReference<Preview> removed = new AtomicReference<>();
         Instant at = closedAt == null ? clock.instant() : closedAt;
         CommitOutcome commit = repository.apply(snapshot -> {
+            removed.set(null);
             String folder = Preview.folderOf(app.name(), slug);
             Optional<String> yaml = snapshot.read(folder + "/kustomization.yaml");
+            Optional<Preview> current = yaml.flatMap(text -> PreviewOverlay.read(app.name(), slug, text));
+            if (current.isPresent() && expiresAt == null && closedAt != null && current.get().updatedAt() != null
+                    && current.get().updatedAt().isAfter(closedAt)) {
+                LOG.warnf("Preview %s of %s: the closing (%s) is older than its last activity; kept", slug, app.name(),
+                        closedAt);
+                return Optional.empty();
+            }
+            if (current.isPresent() && expiresAt != null && !expiresAt.equals(current.get().expiresAt())) {
+                return Optional.empty();
+            }
             ClosedPreviews closed = ClosedPreviews.parse(snapshot.read(ClosedPreviews.path(app.name())));
-            if (yaml.isEmpty() && closed.closedSince(slug, at)) {
+            if (yaml.isEmpty() && (expiresAt != null || closed.closedSince(slug, at, false))) {
                 return Optional.empty();
             }
             TreeEdit edit = new TreeEdit().write(ClosedPreviews.path(app.name()),
@@ -179,8 +192,7 @@ public class PreviewWriter {
                 return Optional.of(new PlannedCommit(edit, "Record preview " + slug + " of " + app.name()
                         + " as closed: " + reason, List.of(trigger.id())));
             }
-            Preview preview = PreviewOverlay.read(app.name(), slug, yaml.get())
-                    .orElse(new Preview(app.name(), slug, null, null, null, null, null, null,
+            Preview preview = current.orElse(new Preview(app.name(), slug, null, null, null, null, null, null,
                             PreviewOverlay.namespace(app.name(), slug), null, null, null, null));
             removed.set(preview);
             return Optional.of(new PlannedCommit(edit.remove(folder), "Close preview " + slug + " of "

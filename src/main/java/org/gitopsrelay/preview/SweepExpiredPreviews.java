@@ -65,7 +65,7 @@ public class SweepExpiredPreviews {
                             "/previews/sweep", EventTypes.PREVIEW_EXPIRED, app.name(), now,
                             EventCodec.JSON.createObjectNode());
                     writer.remove(trigger, app, preview.slug(), EventTypes.PREVIEW_EXPIRED,
-                            "expired at " + preview.expiresAt() + " after no activity", now);
+                            "expired at " + preview.expiresAt() + " after no activity", now, preview.expiresAt());
                     removed.add(preview.folder());
                 }
             }

@@ -27,7 +27,6 @@ class AppSpecParserTest {
                   production:
                     tag: "v*"
                     imageTag: "{tag}"
-                    namespace: shop-prod
                 """);
         assertThat(app.source().key()).isEqualTo("github.com/example/shop");
         assertThat(app.imageName()).isEqualTo("shop-image");
@@ -37,7 +36,7 @@ class AppSpecParserTest {
         assertThat(app.environmentsFollowing(RefKind.BRANCH, "main")).extracting(EnvironmentSpec::imageTag)
                 .containsExactly("git-{shortSha}");
         assertThat(app.environmentsFollowing(RefKind.TAG, "v1.2.0")).extracting(EnvironmentSpec::namespace)
-                .containsExactly("shop-prod");
+                .containsExactly("shop-production");
         assertThat(app.environmentsFollowing(RefKind.BRANCH, "v1.2.0")).isEmpty();
     }
 
@@ -85,6 +84,21 @@ class AppSpecParserTest {
                 .hasMessageContaining("not valid YAML");
         assertThatThrownBy(() -> AppSpecParser.parse("Shop_App", "source: {}\n"))
                 .hasMessageContaining("not a valid app name");
+    }
+
+    @Test
+    void checksTheDatabaseSectionAndKeepsEnvironmentNamesApartFromPreviews() {
+        assertThatThrownBy(() -> AppSpecParser.parse("shop", """
+                source: {repository: github.com/example/shop}
+                image: {repository: registry.example.org/shop}
+                environments:
+                  pr-1: {branch: main}
+                database: {engine: mysql, backups: "relative/../path", stagingBackups: x}
+                """)).isInstanceOfSatisfying(InvalidAppException.class, e -> assertThat(e.problems())
+                        .containsExactlyInAnyOrder("environments.pr-1: names starting with 'pr-' or 'br-' belong to previews",
+                                "unknown key 'database.stagingBackups'",
+                                "database.engine 'mysql' is not supported (postgresql)",
+                                "database.backups 'relative/../path' is not an absolute folder path"));
     }
 
     @Test

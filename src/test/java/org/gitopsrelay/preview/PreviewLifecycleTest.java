@@ -187,10 +187,16 @@ class PreviewLifecycleTest {
             int objects = 0;
             while (docs.hasNextValue()) {
                 JsonNode object = (JsonNode) docs.nextValue();
-                String where = object.path("kind").asText().equals("Namespace") ? "name" : "namespace";
-                assertThat(object.path("metadata").path(where).asText()).isEqualTo("demo-pr-" + number);
-                assertThat(object.path("metadata").path("annotations").path("gitops-relay.io/branch").asText())
-                        .isEqualTo(hostile);
+                boolean namespace = object.path("kind").asText().equals("Namespace");
+                assertThat(object.path("metadata").path(namespace ? "name" : "namespace").asText())
+                        .isEqualTo("demo-pr-" + number);
+                if (namespace) {
+                    assertThat(object.path("metadata").path("annotations").path("gitops-relay.io/branch").asText())
+                            .isEqualTo(hostile);
+                } else {
+                    // Only the Namespace describes the preview: pod templates stay the same from commit to commit.
+                    assertThat(object.toString()).doesNotContain("gitops-relay.io/head-commit");
+                }
                 objects++;
             }
             assertThat(objects).isGreaterThanOrEqualTo(5);
@@ -423,6 +429,24 @@ class PreviewLifecycleTest {
         String untrusted = kustomize(after.resolve("apps/withdb/previews/pr-9"));
         assertThat(untrusted).contains("kind: StatefulSet", "name: BACKUP_SOURCE\n          value: \"\"")
                 .doesNotContain("/backups/withdb");
+    }
+
+    @Test
+    void aClosingOlderThanThePreviewsLastActivityRemovesNothing() {
+        int number = newNumber();
+        long earlier = UPDATED.incrementAndGet();
+        String opened = github("pull_request", pullRequest("opened", number, "feature/busy", Fixtures.sha(), false))
+                .statusCode(202).extract().path("events[0]");
+        await(EventTypes.PREVIEW_CREATED, opened);
+
+        github("pull_request", pullRequest("closed", number, "feature/busy", Fixtures.sha(), false, earlier))
+                .statusCode(202);
+        String marker = github("pull_request", pullRequest("opened", newNumber(), "feature/m", Fixtures.sha(), false))
+                .statusCode(202).extract().path("events[0]");
+        await(EventTypes.PREVIEW_CREATED, marker);
+
+        assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "-r", "--name-only", "main", "apps/demo"))
+                .contains("previews/pr-" + number + "/");
     }
 
     private static void copy(Path from, Path to) throws Exception {

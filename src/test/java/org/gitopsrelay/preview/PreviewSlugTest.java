@@ -57,6 +57,13 @@ class PreviewSlugTest {
     }
 
     @Test
+    void aPlainBranchNamedLikeAHashedSlugCannotTakeItsPlace() {
+        String hashed = PreviewSlug.forBranch("demo", "Feature");
+        String lookalike = hashed.substring("br-".length());
+        assertThat(PreviewSlug.forBranch("demo", lookalike)).isNotEqualTo(hashed).startsWith(hashed + "-");
+    }
+
+    @Test
     void pullRequestsAreNumbered() {
         assertThat(PreviewSlug.forPullRequest(42)).isEqualTo("pr-42");
         assertThatThrownBy(() -> PreviewSlug.forPullRequest(0)).isInstanceOf(IllegalArgumentException.class);
