@@ -99,11 +99,12 @@ public class AppRegistry {
             try {
                 AppSpec app = AppSpecParser.parse(folder, yaml.get());
                 apps.put(app.name(), app);
-                bySource.computeIfAbsent(app.source().key(), key -> new ArrayList<>()).add(app);
             } catch (InvalidAppException e) {
                 invalid.put(folder, e.getMessage());
             }
         }
+        leaveOutNamespaceClashes(apps, invalid);
+        apps.values().forEach(app -> bySource.computeIfAbsent(app.source().key(), key -> new ArrayList<>()).add(app));
         registered.set(apps.size());
         for (Map.Entry<String, String> broken : invalid.entrySet()) {
             gauge(broken.getKey()).set(1);
@@ -120,6 +121,32 @@ public class AppRegistry {
             LOG.infof("Registered apps at GitOps commit %s: %s", commit, apps.keySet());
         }
         return new State(commit, Map.copyOf(apps), Map.copyOf(bySource), Map.copyOf(invalid));
+    }
+
+    /**
+     * Namespaces are {@code <app>-<env>}: app {@code a-b} with environment {@code c} and app {@code a} with
+     * environment {@code b-c} would share one. The app that comes later by name is left out until renamed.
+     */
+    private static void leaveOutNamespaceClashes(Map<String, AppSpec> apps, Map<String, String> invalid) {
+        Map<String, String> owners = new HashMap<>();
+        for (AppSpec app : List.copyOf(apps.values())) {
+            for (EnvironmentSpec env : app.environments()) {
+                String owner = owners.putIfAbsent(env.namespace(), app.name());
+                if (owner != null && !owner.equals(app.name())) {
+                    apps.remove(app.name());
+                    invalid.put(app.name(), "apps/" + app.name() + "/app.yaml: environment " + env.name()
+                            + " would run in namespace " + env.namespace() + ", which belongs to app " + owner);
+                    break;
+                }
+            }
+        }
+    }
+
+    /** The app whose environment runs in {@code namespace}, if any. */
+    public Optional<String> environmentNamespaceOwner(String namespace) {
+        return state.apps().values().stream()
+                .filter(app -> app.environments().stream().anyMatch(env -> env.namespace().equals(namespace)))
+                .map(AppSpec::name).findFirst();
     }
 
     private AtomicInteger gauge(String app) {

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.gitopsrelay.app.AppRegistry;
 import org.gitopsrelay.app.AppSpec;
 import org.gitopsrelay.app.ImageTagTemplate;
 import org.gitopsrelay.config.RelayConfig;
@@ -52,15 +53,17 @@ public class PreviewWriter {
     }
 
     private final GitOpsRepository repository;
+    private final AppRegistry registry;
     private final OverlayCheck overlayCheck;
     private final EventPublisher publisher;
     private final RelayConfig config;
     private final Clock clock;
 
     @Inject
-    public PreviewWriter(GitOpsRepository repository, OverlayCheck overlayCheck, EventPublisher publisher,
-            RelayConfig config, Clock clock) {
+    public PreviewWriter(GitOpsRepository repository, AppRegistry registry, OverlayCheck overlayCheck,
+            EventPublisher publisher, RelayConfig config, Clock clock) {
         this.repository = repository;
+        this.registry = registry;
         this.overlayCheck = overlayCheck;
         this.publisher = publisher;
         this.config = config;
@@ -116,6 +119,12 @@ public class PreviewWriter {
                     return Optional.empty();
                 }
                 requireComponent(snapshot, app);
+                String namespace = PreviewOverlay.namespace(app.name(), request.slug());
+                registry.environmentNamespaceOwner(namespace).ifPresent(owner -> {
+                    throw new RelayException(Reason.INVALID_CHANGE, "Preview " + request.slug() + " of " + app.name()
+                            + " would run in namespace " + namespace + ", which belongs to an environment of app "
+                            + owner);
+                });
             }
             Instant now = clock.instant();
             String tag = imageTag(app, request);

@@ -306,6 +306,29 @@ class PushToGitOpsCommitTest {
     }
 
     @Test
+    void twoAppsWhoseEnvironmentsWouldShareANamespaceLeaveTheLaterOneOut() throws Exception {
+        Path clone = freshClone();
+        for (String[] app : new String[][] { { "ns-x", "y-z" }, { "ns-x-y", "z" } }) {
+            Files.createDirectories(clone.resolve("apps/" + app[0] + "/envs/" + app[1]));
+            Files.writeString(clone.resolve("apps/" + app[0] + "/app.yaml"), "source: {repository: github.com/example/"
+                    + app[0] + "}\nimage: {repository: registry.example.org/example/" + app[0] + "}\nenvironments:\n  "
+                    + app[1] + ": {branch: main}\n");
+            Files.writeString(clone.resolve("apps/" + app[0] + "/envs/" + app[1] + "/kustomization.yaml"),
+                    "resources: []\n");
+        }
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "Onboard two apps that clash");
+        git(clone, "push", "-q", "origin", "HEAD:main");
+
+        registrySync.refresh();
+
+        assertThat(registry.app("ns-x")).isPresent();
+        assertThat(registry.app("ns-x-y")).isEmpty();
+        assertThat(registry.invalidApps().get("ns-x-y"))
+                .isEqualTo("apps/ns-x-y/app.yaml: environment z would run in namespace ns-x-y-z, which belongs to app ns-x");
+    }
+
+    @Test
     void aBrokenAppYamlLeavesOnlyThatAppOutAndIsReported() throws Exception {
         Path clone = freshClone();
         Files.createDirectories(clone.resolve("apps/typo"));
