@@ -6,20 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 previews=${1:-2000}
 samples=${2:-30}
-jar=target/quarkus-app/quarkus-run.jar
-[ -f "$jar" ] || ./mvnw -B -q package -DskipTests
-work=$(mktemp -d /tmp/relay-bench-previews.XXXXXX)
-port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-secret=bench-secret
-RELAY_DATA_DIR="$work/data" RELAY_WEBHOOK_GITHUB_SECRET=$secret QUARKUS_HTTP_PORT=$port \
-  RELAY_GITOPS_REFRESH_INTERVAL=PT1S java -Xmx1g -jar "$jar" >"$work/relay.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; echo "log and data: $work"' EXIT
-for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null 2>&1 && break; sleep 1; done
-bootstrap=$(grep -o 'Embedded Kafka broker started on [0-9.:]*' "$work/relay.log" | awk '{print $NF}')
+. bench/service.sh
 
 # app-1: a copy of the demo app with pull-request previews and room for them all.
-git clone -q "$work/data/gitops.git" "$work/clone"
 mkdir -p "$work/clone/apps/app-1"
 cp -r "$work/clone/apps/demo/base" "$work/clone/apps/demo/components" "$work/clone/apps/app-1/"
 printf 'source: {repository: github.com/bench/app-1}\nimage: {repository: registry.example.org/bench/app-1}\nenvironments: {}\npreviews: {pullRequests: true, max: 100000}\n' \
@@ -29,9 +18,7 @@ git -C "$work/clone" -c user.name=bench -c user.email=bench@example.org commit -
 git -C "$work/clone" push -q origin HEAD:main
 sleep 3
 
-cp="target/quarkus-app/lib/main/*"
 run() { java -cp "$cp" bench/PushLoad.java "http://127.0.0.1:$port" $secret "$bootstrap" 1 "$samples" 1 pull_request "$1"; }
-echo "== machine: $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, $(java -version 2>&1 | head -1)"
 echo "== $samples previews opened one at a time on an app with none"
 run 1
 

@@ -7,20 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pushes=${1:-200}
 apps=${2:-10}
-jar=target/quarkus-app/quarkus-run.jar
-[ -f "$jar" ] || ./mvnw -B -q package -DskipTests
-work=$(mktemp -d /tmp/relay-bench.XXXXXX)
-port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-secret=bench-secret
-RELAY_DATA_DIR="$work/data" RELAY_WEBHOOK_GITHUB_SECRET=$secret QUARKUS_HTTP_PORT=$port \
-  RELAY_GITOPS_REFRESH_INTERVAL=PT1S java -Xmx1g -jar "$jar" >"$work/relay.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; echo "log and data: $work"' EXIT
-for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null 2>&1 && break; sleep 1; done
-bootstrap=$(grep -o 'Embedded Kafka broker started on [0-9.:]*' "$work/relay.log" | awk '{print $NF}')
+. bench/service.sh
 
 # Register app-1..app-M, each a copy of the demo app fed by github.com/bench/app-i.
-git clone -q "$work/data/gitops.git" "$work/clone"
 for i in $(seq 1 "$apps"); do
   mkdir -p "$work/clone/apps/app-$i"
   cp -r "$work/clone/apps/demo/base" "$work/clone/apps/demo/envs" "$work/clone/apps/app-$i/"
@@ -32,8 +21,6 @@ git -C "$work/clone" -c user.name=bench -c user.email=bench@example.org commit -
 git -C "$work/clone" push -q origin HEAD:main
 sleep 3
 
-cp="target/quarkus-app/lib/main/*"
-echo "== machine: $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, $(java -version 2>&1 | head -1)"
 echo "== latency: 50 pushes, one at a time, across $apps apps"
 java -cp "$cp" bench/PushLoad.java "http://127.0.0.1:$port" $secret "$bootstrap" "$apps" 50 1
 echo "== throughput: $pushes pushes, 8 concurrent senders, across $apps apps"

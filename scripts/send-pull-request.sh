@@ -6,8 +6,6 @@ set -euo pipefail
 action=${1:-opened}
 number=${2:-7}
 sha=${3:-$(head -c 32 /dev/urandom | sha1sum | cut -c1-40)}
-url=${RELAY_URL:-http://127.0.0.1:8080}
-secret=${RELAY_WEBHOOK_GITHUB_SECRET:-demo-secret}
 merged=false
 [ "$action" = closed ] && merged=true
 body=$(cat <<JSON
@@ -20,9 +18,4 @@ body=$(cat <<JSON
  "sender":{"login":"demo-person"}}
 JSON
 )
-sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" -r | cut -d' ' -f1)
-curl -sS -X POST "$url/webhooks/github" \
-  -H 'Content-Type: application/json' -H 'X-GitHub-Event: pull_request' \
-  -H "X-GitHub-Delivery: $(cat /proc/sys/kernel/random/uuid)" \
-  -H "X-Hub-Signature-256: sha256=$sig" \
-  --data-binary "$body" -w '  (HTTP %{http_code})\n'
+"$(dirname "$0")/sign-and-send.sh" pull_request "$body"

@@ -5,8 +5,6 @@
 set -euo pipefail
 ref=${1:-refs/heads/main}
 sha=${2:-$(head -c 32 /dev/urandom | sha1sum | cut -c1-40)}
-url=${RELAY_URL:-http://127.0.0.1:8080}
-secret=${RELAY_WEBHOOK_GITHUB_SECRET:-demo-secret}
 now=$(date +%s)
 body=$(cat <<JSON
 {"ref":"$ref","before":"0000000000000000000000000000000000000001","after":"$sha","created":false,"deleted":false,
@@ -19,9 +17,4 @@ body=$(cat <<JSON
  "pusher":{"name":"demo-person","email":"demo@example.org"},"sender":{"login":"demo-person"}}
 JSON
 )
-sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" -r | cut -d' ' -f1)
-curl -sS -X POST "$url/webhooks/github" \
-  -H 'Content-Type: application/json' -H 'X-GitHub-Event: push' \
-  -H "X-GitHub-Delivery: $(cat /proc/sys/kernel/random/uuid)" \
-  -H "X-Hub-Signature-256: sha256=$sig" \
-  --data-binary "$body" -w '  (HTTP %{http_code})\n'
+"$(dirname "$0")/sign-and-send.sh" push "$body"

@@ -216,20 +216,12 @@ class PreviewLifecycleTest {
 
     @Test
     void pastTheCapANewPreviewIsRefusedAndNothingIsCommitted() throws Exception {
-        Path clone = freshClone();
-        Path app = Files.createDirectories(clone.resolve("apps/capped"));
-        copy(clone.resolve("apps/demo/base"), app.resolve("base"));
-        copy(clone.resolve("apps/demo/components"), app.resolve("components"));
-        Files.writeString(app.resolve("app.yaml"), """
+        onboard("capped", """
                 source: {repository: github.com/example/capped}
                 image: {repository: registry.example.org/example/capped}
                 environments: {}
                 previews: {pullRequests: true, max: 2, domain: review.example.org}
                 """);
-        git(clone, "add", "-A");
-        git(clone, "commit", "-qm", "Onboard capped");
-        git(clone, "push", "-q", "origin", "HEAD:main");
-        registrySync.refresh();
 
         for (int i = 1; i <= 2; i++) {
             String id = github("pull_request", pullRequest("opened", i, "f" + i, Fixtures.sha(), false)
@@ -301,20 +293,12 @@ class PreviewLifecycleTest {
 
     @Test
     void aBranchMatchingThePatternGetsAPreviewOnPushAndLosesItOnDelete() throws Exception {
-        Path clone = freshClone();
-        Path app = Files.createDirectories(clone.resolve("apps/branchy"));
-        copy(clone.resolve("apps/demo/base"), app.resolve("base"));
-        copy(clone.resolve("apps/demo/components"), app.resolve("components"));
-        Files.writeString(app.resolve("app.yaml"), """
+        onboard("branchy", """
                 source: {repository: github.com/example/branchy}
                 image: {repository: registry.example.org/example/branchy}
                 environments: {}
                 previews: {branches: "feature/*"}
                 """);
-        git(clone, "add", "-A");
-        git(clone, "commit", "-qm", "Onboard branchy");
-        git(clone, "push", "-q", "origin", "HEAD:main");
-        registrySync.refresh();
         String sha = Fixtures.sha();
 
         String pushed = github("push", Fixtures.text(Fixtures.push("github-push-feature-branch", sha, UPDATED
@@ -335,17 +319,10 @@ class PreviewLifecycleTest {
 
     @Test
     void anAppThatOptsInToForksPreviewsThemWithoutAnySecret() throws Exception {
-        Path clone = freshClone();
-        Path app = Files.createDirectories(clone.resolve("apps/open"));
-        copy(clone.resolve("apps/demo/base"), app.resolve("base"));
-        copy(clone.resolve("apps/demo/components"), app.resolve("components"));
-        Files.writeString(app.resolve("app.yaml"), "source: {repository: github.com/example/open}\n"
+        Path clone = onboard("open", "source: {repository: github.com/example/open}\n"
                 + "image: {repository: registry.example.org/example/open}\n" + "environments: {}\n"
                 + "previews: {pullRequests: true, forks: true}\n");
-        git(clone, "add", "-A");
-        git(clone, "commit", "-qm", "Onboard open");
-        git(clone, "push", "-q", "origin", "HEAD:main");
-        registrySync.refresh();
+        Path app = clone.resolve("apps/open");
         ObjectNode fork = Fixtures.json("github-pull_request-opened-from-fork");
         fork.put("number", 5);
         String clean = github("pull_request", Fixtures.text(fork).replace("example/demo", "example/open"))
@@ -401,17 +378,9 @@ class PreviewLifecycleTest {
 
     @Test
     void anAppWithADatabaseGivesEachPreviewItsOwnSeededFromStagingButNotToForks() throws Exception {
-        Path clone = freshClone();
-        Path app = Files.createDirectories(clone.resolve("apps/withdb"));
-        copy(clone.resolve("apps/demo/base"), app.resolve("base"));
-        copy(clone.resolve("apps/demo/components"), app.resolve("components"));
-        Files.writeString(app.resolve("app.yaml"), "source: {repository: github.com/example/withdb}\n"
+        onboard("withdb", "source: {repository: github.com/example/withdb}\n"
                 + "image: {repository: registry.example.org/example/withdb}\n" + "environments: {}\n"
                 + "previews: {pullRequests: true, forks: true}\n" + "database: {engine: postgresql, backups: /backups/withdb}\n");
-        git(clone, "add", "-A");
-        git(clone, "commit", "-qm", "Onboard withdb");
-        git(clone, "push", "-q", "origin", "HEAD:main");
-        registrySync.refresh();
 
         String opened = github("pull_request", pullRequest("opened", 8, "feature/db", Fixtures.sha(), false)
                 .replace("example/demo", "example/withdb")).statusCode(202).extract().path("events[0]");
@@ -447,6 +416,23 @@ class PreviewLifecycleTest {
 
         assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "-r", "--name-only", "main", "apps/demo"))
                 .contains("previews/pr-" + number + "/");
+    }
+
+    /**
+     * Registers an app in the GitOps repository, with the demo app's base and components and the given app.yaml,
+     * as a team would in a commit of its own; returns the clone it was committed from.
+     */
+    private Path onboard(String name, String appYaml) throws Exception {
+        Path clone = freshClone();
+        Path app = Files.createDirectories(clone.resolve("apps/" + name));
+        copy(clone.resolve("apps/demo/base"), app.resolve("base"));
+        copy(clone.resolve("apps/demo/components"), app.resolve("components"));
+        Files.writeString(app.resolve("app.yaml"), appYaml);
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "Onboard " + name);
+        git(clone, "push", "-q", "origin", "HEAD:main");
+        registrySync.refresh();
+        return clone;
     }
 
     private static void copy(Path from, Path to) throws Exception {

@@ -1,0 +1,16 @@
+# Sourced by the benchmark scripts: starts the packaged service with its embedded defaults in a scratch data dir
+# and sets $work, $port, $secret, $bootstrap (the embedded broker) and $cp (the service's jars, for the harness).
+jar=target/quarkus-app/quarkus-run.jar
+[ -f "$jar" ] || ./mvnw -B -q package -DskipTests
+work=$(mktemp -d /tmp/relay-bench.XXXXXX)
+port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+secret=bench-secret
+cp="target/quarkus-app/lib/main/*"
+RELAY_DATA_DIR="$work/data" RELAY_WEBHOOK_GITHUB_SECRET=$secret QUARKUS_HTTP_PORT=$port \
+  RELAY_GITOPS_REFRESH_INTERVAL=PT1S java -Xmx1g -jar "$jar" >"$work/relay.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; echo "log and data: $work"' EXIT
+for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null 2>&1 && break; sleep 1; done
+bootstrap=$(grep -o 'Embedded Kafka broker started on [0-9.:]*' "$work/relay.log" | awk '{print $NF}')
+git clone -q "$work/data/gitops.git" "$work/clone"
+echo "== machine: $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, $(java -version 2>&1 | head -1)"
