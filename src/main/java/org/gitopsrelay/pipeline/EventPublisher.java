@@ -88,6 +88,20 @@ public class EventPublisher {
         publish(topic, List.of(event));
     }
 
+    /** Writes a record as it is (a dead letter going back to its topic) and waits for its acknowledgement. */
+    public void forward(String topic, String key, String value) {
+        try {
+            producer.send(new ProducerRecord<>(topic, key, value)).get(sendTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable(topic, e);
+        } catch (ExecutionException e) {
+            throw unavailable(topic, e.getCause());
+        } catch (TimeoutException | org.apache.kafka.common.KafkaException e) {
+            throw unavailable(topic, e);
+        }
+    }
+
     private RelayException unavailable(String topic, Throwable cause) {
         return new RelayException(Reason.KAFKA_UNAVAILABLE, "Kafka did not acknowledge the write to " + topic
                 + " within " + sendTimeout.toMillis() + " ms: " + cause, cause);

@@ -329,6 +329,41 @@ class PushToGitOpsCommitTest {
     }
 
     @Test
+    void aDeadLetteredPushIsReplayedOnceItsOverlayIsFixed() throws Exception {
+        Path clone = freshClone();
+        Files.createDirectories(clone.resolve("apps/fixme/envs/staging"));
+        Files.writeString(clone.resolve("apps/fixme/app.yaml"), "source: {repository: github.com/example/fixme}\n"
+                + "image: {repository: registry.example.org/example/fixme}\nenvironments:\n  staging: {branch: main}\n");
+        Files.writeString(clone.resolve("apps/fixme/envs/staging/kustomization.yaml"), "resources: [missing.yaml]\n");
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "Onboard fixme, with a typo");
+        git(clone, "push", "-q", "origin", "HEAD:main");
+        registrySync.refresh();
+        String sha = Fixtures.sha();
+        String eventId = github("push", Fixtures.text(Fixtures.push("github-push-main", sha, PUSH_TIME.incrementAndGet()))
+                .replace("example/demo", "example/fixme")).statusCode(202).extract().path("events[0]");
+        awaitDeployment(EventTypes.DEPLOYMENT_FAILED, eventId);
+        deadLetters.await(r -> r.value().contains(eventId), WAIT);
+        io.restassured.specification.RequestSpecification api = RestAssured.given().header("Authorization",
+                "Bearer " + RelayTestEnvironment.API_TOKEN);
+        api.get("/api/dead-letters").then().statusCode(200)
+                .body("find { it.eventId == '" + eventId + "' }.reason", org.hamcrest.Matchers.startsWith("Kustomize failed"))
+                .body("find { it.eventId == '" + eventId + "' }.topic", org.hamcrest.Matchers.equalTo(Topics.GIT_EVENTS));
+
+        Files.writeString(clone.resolve("apps/fixme/envs/staging/kustomization.yaml"), "resources: []\n");
+        git(clone, "commit", "-qam", "Fix the typo");
+        git(clone, "pull", "-q", "--rebase", "origin", "main");
+        git(clone, "push", "-q", "origin", "HEAD:main");
+        api.post("/api/dead-letters/replay").then().statusCode(200)
+                .body("records.eventId", org.hamcrest.Matchers.hasItem(eventId));
+
+        JsonNode deployed = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, eventId);
+        assertThat(deployed.path("sourceCommit").asText()).isEqualTo(sha);
+        api.get("/api/dead-letters").then().statusCode(200)
+                .body("eventId", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem(eventId)));
+    }
+
+    @Test
     void aBrokenAppYamlLeavesOnlyThatAppOutAndIsReported() throws Exception {
         Path clone = freshClone();
         Files.createDirectories(clone.resolve("apps/typo"));
