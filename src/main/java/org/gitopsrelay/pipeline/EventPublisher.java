@@ -60,13 +60,27 @@ public class EventPublisher {
 
     /** Writes each event to {@code topic}, keyed by its app, and returns once all are acknowledged. */
     public void publish(String topic, List<RelayEvent> events) {
+        send(topic, events.stream()
+                .map(event -> new ProducerRecord<>(topic, event.app(), EventCodec.encode(event))).toList());
+    }
+
+    public void publish(String topic, RelayEvent event) {
+        publish(topic, List.of(event));
+    }
+
+    /** Writes a record as it is (a dead letter going back to its topic) and waits for its acknowledgement. */
+    public void forward(String topic, String key, String value) {
+        send(topic, List.of(new ProducerRecord<>(topic, key, value)));
+    }
+
+    private void send(String topic, List<ProducerRecord<String, String>> records) {
         Timer.Sample sample = Timer.start(metrics);
         String outcome = "failed";
         try {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             long deadline = System.nanoTime() + sendTimeout.toNanos();
-            for (RelayEvent event : events) {
-                sent.add(producer.send(new ProducerRecord<>(topic, event.app(), EventCodec.encode(event))));
+            for (ProducerRecord<String, String> record : records) {
+                sent.add(producer.send(record));
             }
             for (Future<RecordMetadata> future : sent) {
                 future.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -81,24 +95,6 @@ public class EventPublisher {
             throw unavailable(topic, e);
         } finally {
             sample.stop(metrics.timer(RelayMetrics.KAFKA_SEND, "topic", topic, "outcome", outcome));
-        }
-    }
-
-    public void publish(String topic, RelayEvent event) {
-        publish(topic, List.of(event));
-    }
-
-    /** Writes a record as it is (a dead letter going back to its topic) and waits for its acknowledgement. */
-    public void forward(String topic, String key, String value) {
-        try {
-            producer.send(new ProducerRecord<>(topic, key, value)).get(sendTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw unavailable(topic, e);
-        } catch (ExecutionException e) {
-            throw unavailable(topic, e.getCause());
-        } catch (TimeoutException | org.apache.kafka.common.KafkaException e) {
-            throw unavailable(topic, e);
         }
     }
 
