@@ -59,6 +59,10 @@ public class RegistrySync {
     /** Fetches the branch and re-reads the registrations if it moved. */
     public void refresh() {
         lastFetch.set(System.currentTimeMillis());
+        fetchAndLoad();
+    }
+
+    private void fetchAndLoad() {
         repository.fetch();
         registry.refresh(repository::current);
     }
@@ -76,8 +80,7 @@ public class RegistrySync {
             return false;
         }
         try {
-            repository.fetch();
-            registry.refresh(repository::current);
+            fetchAndLoad();
             return true;
         } catch (RelayException e) {
             LOG.warnf("Cannot refresh the app registry: %s", e.getMessage());

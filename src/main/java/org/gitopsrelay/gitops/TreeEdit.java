@@ -34,10 +34,6 @@ public final class TreeEdit {
         return removals;
     }
 
-    public boolean isEmpty() {
-        return writes.isEmpty() && removals.isEmpty();
-    }
-
     static String checked(String path) {
         if (path == null || path.isEmpty() || path.startsWith("/") || path.endsWith("/") || path.contains("\\")
                 || path.contains("//") || path.contains("\0")) {

@@ -1,7 +1,6 @@
 package org.gitopsrelay.kafka;
 
 import java.nio.file.Path;
-import java.util.Optional;
 
 /** The one embedded broker of this JVM, started on demand and stopped when the application stops. */
 public final class EmbeddedKafka {
@@ -24,10 +23,6 @@ public final class EmbeddedKafka {
             PORTS.put(logDir, broker.ports());
         }
         return broker;
-    }
-
-    public static synchronized Optional<EmbeddedKafkaBroker> running() {
-        return Optional.ofNullable(broker);
     }
 
     public static synchronized void stop() {

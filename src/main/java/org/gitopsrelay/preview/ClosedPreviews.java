@@ -88,10 +88,6 @@ final class ClosedPreviews {
         return new ClosedPreviews(next);
     }
 
-    boolean isEmpty() {
-        return closedAt.isEmpty();
-    }
-
     String toYaml() {
         ObjectNode root = YAML.createObjectNode();
         ObjectNode closed = root.putObject("closed");
