@@ -21,9 +21,9 @@ import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import org.gitopsrelay.app.AppRegistry;
+import org.gitopsrelay.event.Preview;
 import org.gitopsrelay.gitops.GitOpsRepository;
 import org.gitopsrelay.gitops.Snapshot;
-import org.gitopsrelay.preview.Preview;
 import org.gitopsrelay.preview.PreviewCatalog;
 
 import io.smallrye.common.annotation.Blocking;

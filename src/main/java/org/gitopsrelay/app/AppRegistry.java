@@ -15,7 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.gitopsrelay.event.EventCodec;
-import org.gitopsrelay.event.EventTypes;
+import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.SourceRepo;
 import org.gitopsrelay.event.Topics;
@@ -161,8 +161,7 @@ public class AppRegistry {
     private void report(String app, String problems, String commit) {
         LOG.errorf("App %s is left out: %s (GitOps commit %s)", app, problems, commit);
         RelayEvent event = RelayEvent.of(EventCodec.stableId("app-invalid", app, String.valueOf(commit)),
-                "/gitops", EventTypes.APP_INVALID, app, Instant.now(),
-                EventCodec.JSON.createObjectNode().put("app", app).put("problems", problems).put("gitopsCommit", commit));
+                "/gitops", Instant.now(), new OutcomeEvent.AppInvalid(app, problems, commit));
         try {
             publisher.publish(Topics.DEPLOYMENTS, event);
         } catch (RelayException e) {

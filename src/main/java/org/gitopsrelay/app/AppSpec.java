@@ -12,7 +12,7 @@ import org.gitopsrelay.event.SourceRepo;
  * entry replaces.
  */
 public record AppSpec(String name, SourceRepo source, String image, String imageName, List<EnvironmentSpec> environments,
-        PreviewSettings previews, Optional<DatabaseSettings> database) {
+        PreviewSettings previews, Optional<DatabaseSettings> database, NotificationSettings notifications) {
 
     public static final String DEFAULT_IMAGE_NAME = "app-image";
     public static final String DEFAULT_IMAGE_TAG = "{sha}";

@@ -24,7 +24,10 @@ public final class AppSpecParser {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> TOP_LEVEL = Set.of("name", "source", "image", "environments", "previews",
-            "database");
+            "database", "notifications");
+    private static final java.util.regex.Pattern CHANNEL_ID = java.util.regex.Pattern.compile("[a-z0-9]{26}");
+    private static final java.util.regex.Pattern WEBHOOK_NAME = java.util.regex.Pattern
+            .compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final Set<String> DATABASE_KEYS = Set.of("engine", "backups");
     private static final java.util.regex.Pattern ABSOLUTE_PATH = java.util.regex.Pattern.compile("(/[A-Za-z0-9._-]+)+");
     private static final Set<String> PREVIEW_KEYS = Set.of("pullRequests", "branches", "domain", "ttl", "max", "forks",
@@ -95,6 +98,7 @@ public final class AppSpecParser {
         List<EnvironmentSpec> environments = environments(app, root.get("environments"), defaultTag, problems);
         PreviewSettings previews = previews(root.get("previews"), defaultTag, problems);
         java.util.Optional<DatabaseSettings> database = database(root.get("database"), problems);
+        NotificationSettings notifications = notifications(root.get("notifications"), problems);
         if (environments.isEmpty() && !previews.enabled() && problems.isEmpty()) {
             problems.add("the app deploys nothing: declare an environment, or previews");
         }
@@ -102,7 +106,46 @@ public final class AppSpecParser {
         if (!problems.isEmpty()) {
             throw new InvalidAppException(path, problems);
         }
-        return new AppSpec(app, source, image, imageName, environments, previews, database);
+        return new AppSpec(app, source, image, imageName, environments, previews, database, notifications);
+    }
+
+    private static NotificationSettings notifications(JsonNode node, List<String> problems) {
+        if (node == null || node.isNull()) {
+            return NotificationSettings.DEFAULT;
+        }
+        if (!node.isObject()) {
+            problems.add("notifications must be a mapping");
+            return NotificationSettings.DEFAULT;
+        }
+        unknownKeys(node, Set.of("mattermost"), "notifications.", problems);
+        JsonNode mattermost = node.path("mattermost");
+        if (mattermost.isMissingNode() || mattermost.isNull()) {
+            return NotificationSettings.DEFAULT;
+        }
+        if (!mattermost.isObject()) {
+            problems.add("notifications.mattermost must be a mapping");
+            return NotificationSettings.DEFAULT;
+        }
+        mattermost.fieldNames().forEachRemaining(key -> {
+            if (key.equals("webhook-url") || key.equals("webhookUrl") || key.equals("token") || key.equals("url")) {
+                problems.add("notifications.mattermost." + key + ": a Mattermost URL or token is a secret and never"
+                        + " lives in Git; configure it as relay.mattermost.webhooks.<name> and write"
+                        + " 'webhook: <name>' here");
+            } else if (!key.equals("channel-id") && !key.equals("webhook")) {
+                problems.add("unknown key 'notifications.mattermost." + key + "'");
+            }
+        });
+        String channel = text(mattermost, "channel-id");
+        if (channel != null && !CHANNEL_ID.matcher(channel).matches()) {
+            problems.add("notifications.mattermost.channel-id '" + channel + "' is not a Mattermost channel id"
+                    + " (26 lower-case letters and digits)");
+        }
+        String webhook = text(mattermost, "webhook");
+        if (webhook != null && !WEBHOOK_NAME.matcher(webhook).matches()) {
+            problems.add("notifications.mattermost.webhook '" + webhook + "' is not a webhook name"
+                    + " (lower-case letters, digits and '-')");
+        }
+        return new NotificationSettings(java.util.Optional.ofNullable(channel), java.util.Optional.ofNullable(webhook));
     }
 
     private static java.util.Optional<DatabaseSettings> database(JsonNode node, List<String> problems) {

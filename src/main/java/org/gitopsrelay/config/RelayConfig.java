@@ -27,6 +27,64 @@ public interface RelayConfig {
 
     Api api();
 
+    Mattermost mattermost();
+
+    /**
+     * The parts this process runs, any of {@code ingest}, {@code handlers}, {@code monitor}, {@code notifier}; one
+     * image is deployed once per role and each scales on its own.
+     */
+    @WithDefault("ingest,handlers,monitor,notifier")
+    java.util.Set<String> roles();
+
+    /**
+     * Notifications. With {@code url}, {@code token} and {@code channel-id} set, posts go through the REST API with a
+     * bot account and each preview and production deployment gets one thread; else, with {@code webhook-url}, one
+     * post per event through an incoming webhook; with neither, notifications go to the log.
+     */
+    interface Mattermost {
+        /** Incoming webhook URL (a secret: it alone allows posting). */
+        Optional<String> webhookUrl();
+
+        /** Base URL of the Mattermost server, for the REST API. */
+        Optional<String> url();
+
+        /** The bot account's access token. */
+        Optional<String> token();
+
+        /** Channel of apps whose app.yaml names none. */
+        Optional<String> channelId();
+
+        /**
+         * Incoming webhook URLs an app.yaml may name ({@code notifications.mattermost.webhook: <name>}), so that the
+         * secret URL never lives in Git: {@code relay.mattermost.webhooks.<name>}.
+         */
+        java.util.Map<String, String> webhooks();
+
+        /** Environments whose deployments each get a thread of their own (REST API mode); others get one post. */
+        @WithDefault("production")
+        java.util.List<String> threadedEnvironments();
+
+        /** Tries per notification, first included, before it is dead-lettered. */
+        @WithDefault("6")
+        int attempts();
+
+        /** First wait between tries; doubled each time, with jitter. */
+        @WithDefault("PT1S")
+        Duration backoff();
+
+        /** Longest wait between tries; a Retry-After longer than this dead-letters the notification at once. */
+        @WithDefault("PT60S")
+        Duration maxBackoff();
+
+        /** Connect and read time-out of each call. */
+        @WithDefault("PT10S")
+        Duration timeout();
+
+        /** Name shown on incoming-webhook posts. */
+        @WithDefault("gitops-relay")
+        String username();
+    }
+
     interface Previews {
         /** Domain of preview hosts ({@code <slug>.<app>.<domain>}) for apps whose app.yaml sets none. */
         @WithDefault("preview.localhost")
@@ -90,6 +148,12 @@ public interface RelayConfig {
         /** Base of the jittered back-off between attempts. */
         @WithDefault("PT0.1S")
         Duration retryBackoff();
+
+        /**
+         * Web address of the GitOps repository (e.g. {@code https://github.com/org/gitops}), for links to its
+         * commits in notifications; unset: commits are named, not linked.
+         */
+        Optional<String> webUrl();
 
         /** How often the app registry is refreshed from the remote when no event did it. */
         @WithDefault("PT30S")

@@ -13,8 +13,8 @@ import org.gitopsrelay.app.AppSpec;
 import org.gitopsrelay.app.EnvironmentSpec;
 import org.gitopsrelay.app.ImageTagTemplate;
 import org.gitopsrelay.event.EventCodec;
-import org.gitopsrelay.event.EventTypes;
 import org.gitopsrelay.event.GitChange;
+import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.gitops.CommitOutcome;
@@ -106,7 +106,7 @@ public class DeployPushToEnvironment {
             return failed(trigger, app, env, push, image, e);
         }
         long total = (System.nanoTime() - started) / 1_000_000;
-        Deployment.Timings timings = new Deployment.Timings(outcome.fetchMillis(), outcome.planMillis(),
+        OutcomeEvent.Timings timings = new OutcomeEvent.Timings(outcome.fetchMillis(), outcome.planMillis(),
                 outcome.commitMillis(), outcome.pushMillis(), total, outcome.attempts());
         return switch (decision.get()) {
             case DEPLOY -> {
@@ -190,28 +190,26 @@ public class DeployPushToEnvironment {
     }
 
     private Result committed(RelayEvent trigger, AppSpec app, EnvironmentSpec env, GitChange.Push push, String image,
-            String gitopsCommit, Deployment.Timings timings, Decision decision) {
-        Deployment data = new Deployment(app.name(), env.name(), image, push.repo().key(),
-                push.refName(), push.headCommit(), push.pusher(), gitopsCommit, trigger.id(), trigger.time(), timings,
-                null, null);
-        return new Result(env.name(), decision, Optional.of(event(trigger, env, EventTypes.DEPLOYMENT_COMMITTED, data)),
-                Optional.empty());
+            String gitopsCommit, OutcomeEvent.Timings timings, Decision decision) {
+        var data = new OutcomeEvent.DeploymentCommitted(app.name(), env.name(), image, push.repo().key(),
+                push.refName(), push.headCommit(), push.committedAt(), push.pusher(), gitopsCommit, trigger.id(),
+                trigger.time(), timings);
+        return new Result(env.name(), decision, Optional.of(event(trigger, env, data)), Optional.empty());
     }
 
     private Result failed(RelayEvent trigger, AppSpec app, EnvironmentSpec env, GitChange.Push push, String image,
             RelayException error) {
         LOG.errorf("Deployment of %s to %s/%s failed, nothing committed (event %s): %s", push.headCommit(), app.name(),
                 env.name(), trigger.id(), error.getMessage());
-        Deployment data = new Deployment(app.name(), env.name(), image, push.repo().key(), push.refName(),
-                push.headCommit(), push.pusher(), null, trigger.id(), trigger.time(), null, error.reason().tag(),
-                error.getMessage());
-        return new Result(env.name(), null, Optional.of(event(trigger, env, EventTypes.DEPLOYMENT_FAILED, data)),
-                Optional.of(error));
+        var data = new OutcomeEvent.DeploymentFailed(app.name(), env.name(), image, push.repo().key(),
+                push.refName(), push.headCommit(), push.committedAt(), push.pusher(), trigger.id(), trigger.time(),
+                error.reason().tag(), error.getMessage());
+        return new Result(env.name(), null, Optional.of(event(trigger, env, data)), Optional.of(error));
     }
 
-    private static RelayEvent event(RelayEvent trigger, EnvironmentSpec env, String type, Deployment data) {
-        return RelayEvent.of(EventCodec.stableId(trigger.id(), env.name(), type), "/handlers/deploy", type,
-                trigger.app(), Instant.now(), EventCodec.toData(data));
+    private static RelayEvent event(RelayEvent trigger, EnvironmentSpec env, OutcomeEvent data) {
+        return RelayEvent.of(EventCodec.stableId(trigger.id(), env.name(), data.type()), "/handlers/deploy",
+                Instant.now(), data);
     }
 
     private static Optional<Instant> instant(String text) {

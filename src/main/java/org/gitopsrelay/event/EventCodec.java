@@ -65,6 +65,14 @@ public final class EventCodec {
         };
     }
 
+    /**
+     * The outcome an event on relay.deployments carries; empty for a type this version does not publish (a newer
+     * producer's), which readers skip.
+     */
+    public static java.util.Optional<OutcomeEvent> outcome(RelayEvent event) {
+        return OutcomeEvent.classOf(event.type()).map(type -> fromData(event, type));
+    }
+
     /** A stable id from the parts that identify an event, so that a redelivery gets the same id. */
     public static String stableId(String... parts) {
         return UUID.nameUUIDFromBytes(String.join("\u0000", parts).getBytes(StandardCharsets.UTF_8)).toString();

@@ -23,10 +23,13 @@ public sealed interface GitChange permits GitChange.Push, GitChange.RefCreated, 
 
     /**
      * Commits pushed to a branch or a tag. {@code headCommit} is the commit the ref points at after the push (for an
-     * annotated tag, the commit and not the tag object); {@code pushedAt} orders pushes of one repository.
+     * annotated tag, the commit and not the tag object); {@code pushedAt} orders pushes of one repository;
+     * {@code committedAt} is the time of the oldest commit the push brings (the head commit's when it lists none),
+     * where DORA lead time starts.
      */
     record Push(SourceRepo repo, RefKind refKind, String refName, String before, String after, String headCommit,
-            int commitCount, String pusher, Instant pushedAt, boolean created, boolean deleted, boolean forced)
+            int commitCount, String pusher, Instant pushedAt, Instant committedAt, boolean created, boolean deleted,
+            boolean forced)
             implements GitChange {
         @Override
         public String type() {

@@ -17,6 +17,11 @@ public record RelayEvent(String specversion, String id, String source, String ty
         return new RelayEvent("1.0", id, source, type, app, time, "application/json", data);
     }
 
+    /** An outcome event, with its type, subject and data taken from the record. */
+    public static RelayEvent of(String id, String source, Instant time, OutcomeEvent outcome) {
+        return of(id, source, outcome.type(), outcome.app(), time, EventCodec.toData(outcome));
+    }
+
     public String app() {
         return subject;
     }

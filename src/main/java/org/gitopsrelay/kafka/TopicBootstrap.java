@@ -40,14 +40,18 @@ public class TopicBootstrap {
         this.bootstrapServers = bootstrapServers;
     }
 
+    private NewTopic newTopic(String name) {
+        NewTopic topic = new NewTopic(name, config.kafka().partitions(), config.kafka().replicationFactor());
+        return Topics.COMPACTED.contains(name) ? topic.configs(Map.of("cleanup.policy", "compact")) : topic;
+    }
+
     void onStart(@Observes @Priority(1) StartupEvent event) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15000,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10000))) {
             Set<String> existing = admin.listTopics().names().get(15, TimeUnit.SECONDS);
             List<NewTopic> missing = Topics.ALL.stream().filter(topic -> !existing.contains(topic))
-                    .map(topic -> new NewTopic(topic, config.kafka().partitions(), config.kafka().replicationFactor()))
-                    .toList();
+                    .map(this::newTopic).toList();
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(15, TimeUnit.SECONDS);
                 LOG.infof("Created topics %s with %d partitions", missing.stream().map(NewTopic::name).toList(),

@@ -2,25 +2,31 @@ package org.gitopsrelay.monitor;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
-import org.gitopsrelay.event.EventTypes;
+import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.pipeline.EventPublisher;
+import org.gitopsrelay.pipeline.KeyValueTopic;
 import org.gitopsrelay.pipeline.SeenEvents;
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.smallrye.reactive.messaging.annotations.Blocking;
 
 /**
  * The monitor role: its own consumer group on {@code relay.deployments}, turning deployment events into Prometheus
- * metrics. It only counts; it can never slow a deployment down.
+ * metrics, DORA's among them. It only counts; it can never slow a deployment down.
  */
 @ApplicationScoped
 public class DeploymentMonitor {
@@ -29,44 +35,61 @@ public class DeploymentMonitor {
     private static final Logger LOG = Logger.getLogger(DeploymentMonitor.class);
 
     private final MeterRegistry metrics;
+    private final PreviewsLive previewsLive;
     private final SeenEvents seen = new SeenEvents(10_000);
+    private final KeyValueTopicLedger ledger;
+    private final DoraMetrics dora;
 
     @Inject
-    public DeploymentMonitor(MeterRegistry metrics) {
+    public DeploymentMonitor(MeterRegistry metrics, PreviewsLive previewsLive, EventPublisher publisher,
+            RelayConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
         this.metrics = metrics;
+        this.previewsLive = previewsLive;
+        this.ledger = new KeyValueTopicLedger(() -> new KeyValueTopic(Topics.MONITOR_STATE, bootstrapServers,
+                publisher, config.kafka().sendTimeout()));
+        this.dora = new DoraMetrics(metrics, ledger);
     }
 
     @Incoming(CHANNEL)
+    @Blocking(ordered = true)
     public void observe(String value) {
         RelayEvent event;
+        Optional<OutcomeEvent> outcome;
         try {
             event = EventCodec.decode(value);
+            outcome = EventCodec.outcome(event);
         } catch (IllegalArgumentException e) {
             LOG.warnf("Monitor skipped an unreadable record on relay.deployments: %s", e.getMessage());
             return;
         }
-        if (!seen.firstTime(event.id())) {
+        if (outcome.isEmpty() || seen.contains(event.id())) {
             return;
         }
-        JsonNode data = event.data() == null ? EventCodec.JSON.createObjectNode() : event.data();
-        String outcome = switch (event.type()) {
-            case EventTypes.DEPLOYMENT_COMMITTED -> "committed";
-            case EventTypes.DEPLOYMENT_FAILED -> "failed";
-            default -> null;
-        };
-        if (outcome == null) {
-            return;
-        }
-        String environment = data.path("environment").asText("unknown");
-        metrics.counter(RelayMetrics.DEPLOYMENTS, "app", event.app(), "environment", environment, "outcome", outcome)
-                .increment();
-        JsonNode accepted = data.get("acceptedAt");
-        if ("committed".equals(outcome) && accepted != null && accepted.isTextual() && event.time() != null) {
-            Duration lead = Duration.between(Instant.parse(accepted.asText()), event.time());
-            if (!lead.isNegative()) {
-                Timer.builder(RelayMetrics.DEPLOYMENT_LEAD_TIME).tag("app", event.app()).tag("environment", environment)
-                        .publishPercentileHistogram().register(metrics).record(lead);
+        Instant at = event.time() == null ? Instant.now() : event.time();
+        // A failure (Kafka down while the ledger is written) leaves the event unseen: its redelivery counts it.
+        dora.record(outcome.get(), at);
+        seen.firstTime(event.id());
+        if (outcome.get() instanceof OutcomeEvent.DeploymentCommitted committed) {
+            count(committed.app(), committed.environment(), "committed");
+            if (committed.acceptedAt() != null && !at.isBefore(committed.acceptedAt())) {
+                Timer.builder(RelayMetrics.DEPLOYMENT_LEAD_TIME).tag("app", committed.app())
+                        .tag("environment", committed.environment()).publishPercentileHistogram().register(metrics)
+                        .record(Duration.between(committed.acceptedAt(), at));
             }
+        } else if (outcome.get() instanceof OutcomeEvent.DeploymentFailed failed) {
+            count(failed.app(), failed.environment(), "failed");
+        } else if (outcome.get() instanceof OutcomeEvent.PreviewEvent) {
+            previewsLive.refresh();
         }
+    }
+
+    private void count(String app, String environment, String outcome) {
+        metrics.counter(RelayMetrics.DEPLOYMENTS, "app", app, "environment", environment, "outcome", outcome)
+                .increment();
+    }
+
+    @PreDestroy
+    void close() {
+        ledger.close();
     }
 }

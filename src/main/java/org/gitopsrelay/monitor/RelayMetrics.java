@@ -27,6 +27,25 @@ public final class RelayMetrics {
     /** Time from the webhook's acceptance to the pushed GitOps commit, as seen by the monitor role. */
     public static final String DEPLOYMENT_LEAD_TIME = "relay.deployment.lead.time";
 
+    /** DORA deployment frequency: deployments by app, environment and outcome. */
+    public static final String DORA_DEPLOYMENTS = "relay.dora.deployments";
+    /** DORA lead time for changes: source commit → GitOps commit ({@code stage=committed}), later → live. */
+    public static final String DORA_LEAD_TIME = "relay.dora.lead.time";
+    /** DORA change failures: failed (later rolled back or degraded) deployments. */
+    public static final String DORA_CHANGE_FAILURES = "relay.dora.change.failures";
+    /** DORA failed deployment recovery time: first failure → next successful deployment of that environment. */
+    public static final String DORA_RECOVERY_TIME = "relay.dora.recovery.time";
+    /** Live previews per app, read from the GitOps repository. */
+    public static final String PREVIEWS_LIVE = "relay.previews.live";
+    /** Notifications by sink and outcome (sent, dead-lettered, skipped). */
+    public static final String NOTIFICATIONS = "relay.notifications";
+    /** Mattermost calls tried again, by sink and reason. */
+    public static final String NOTIFICATION_RETRIES = "relay.notification.retries";
+    /** Time of each Mattermost call, by sink and outcome. */
+    public static final String NOTIFICATION_CALLS = "relay.notification";
+    /** 1 while a readiness check is up, 0 while it is down, one series per check. */
+    public static final String READINESS = "relay.readiness";
+
     private RelayMetrics() {
     }
 }

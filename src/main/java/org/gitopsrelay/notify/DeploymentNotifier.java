@@ -1,49 +1,213 @@
 package org.gitopsrelay.notify;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Optional;
 
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.gitopsrelay.app.AppRegistry;
+import org.gitopsrelay.app.AppSpec;
+import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
-import org.gitopsrelay.event.EventTypes;
+import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.monitor.RelayMetrics;
+import org.gitopsrelay.pipeline.EventPublisher;
+import org.gitopsrelay.pipeline.KeyValueTopic;
+import org.gitopsrelay.pipeline.RelayException;
+import org.gitopsrelay.pipeline.RelayException.Reason;
 import org.gitopsrelay.pipeline.SeenEvents;
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonProcessingException;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.reactive.messaging.annotations.Blocking;
 
 /**
- * The notifier role: its own consumer group on {@code relay.deployments}. With no Mattermost configured (the only
- * sink so far), each notification is a log line.
+ * The notifier role: its own consumer group on {@code relay.deployments}, so a slow or failing Mattermost never
+ * delays a deployment. Each event goes to where its app's notifications go ({@link NotificationRoute}); in REST API
+ * mode a preview's events, and a production deployment's, share one thread whose root is remembered in the
+ * compacted topic {@code relay.notifier-threads}. A notification Mattermost does not take within its retry budget
+ * goes to {@code relay.dead-letter}; a replay sends it to {@code relay.notifier-replay}, which only the notifier
+ * reads.
  */
 @ApplicationScoped
 public class DeploymentNotifier {
 
     public static final String CHANNEL = "deployments-notifier";
-    private static final Logger LOG = Logger.getLogger("gitops-relay.notifications");
+    public static final String REPLAY_CHANNEL = "notifier-replay";
+    private static final Logger LOG = Logger.getLogger(DeploymentNotifier.class);
+    private static final Logger NOTIFICATIONS = Logger.getLogger("gitops-relay.notifications");
 
-    private final SeenEvents seen = new SeenEvents(10_000);
+    private final RelayConfig config;
+    private final AppRegistry registry;
+    private final MattermostSender sender;
+    private final EventPublisher publisher;
+    private final MeterRegistry metrics;
+    private final String bootstrapServers;
+    private final SeenEvents delivered = new SeenEvents(10_000);
+    private KeyValueTopic threads;
+
+    @Inject
+    public DeploymentNotifier(RelayConfig config, AppRegistry registry, MattermostSender sender,
+            EventPublisher publisher, MeterRegistry metrics,
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        this.config = config;
+        this.registry = registry;
+        this.sender = sender;
+        this.publisher = publisher;
+        this.metrics = metrics;
+        this.bootstrapServers = bootstrapServers;
+    }
 
     @Incoming(CHANNEL)
-    public void notify(String value) {
+    @Blocking(ordered = true)
+    public void notify(ConsumerRecord<String, String> record) {
+        handle(record);
+    }
+
+    @Incoming(REPLAY_CHANNEL)
+    @Blocking(ordered = true)
+    public void replayed(ConsumerRecord<String, String> record) {
+        handle(record);
+    }
+
+    /** One at a time across both channels: two events of one thread must not both open it. */
+    synchronized void handle(ConsumerRecord<String, String> record) {
         RelayEvent event;
         try {
-            event = EventCodec.decode(value);
+            event = EventCodec.decode(record.value());
         } catch (IllegalArgumentException e) {
-            LOG.warnf("Notifier skipped an unreadable record on relay.deployments: %s", e.getMessage());
+            LOG.warnf("Notifier skipped an unreadable record %s-%d@%d: %s", record.topic(), record.partition(),
+                    record.offset(), e.getMessage());
             return;
         }
-        if (!seen.firstTime(event.id())) {
+        Optional<OutcomeEvent> outcome;
+        try {
+            outcome = EventCodec.outcome(event);
+        } catch (IllegalArgumentException e) {
+            deadLetter(record, new RelayException(Reason.UNREADABLE_EVENT, e.getMessage(), e), "unreadable");
             return;
         }
-        JsonNode data = event.data();
-        switch (event.type()) {
-            case EventTypes.DEPLOYMENT_COMMITTED -> LOG.infof("[%s] %s now runs %s (GitOps commit %s)", event.app(),
-                    data.path("environment").asText(), data.path("image").asText(), data.path("gitopsCommit").asText());
-            case EventTypes.DEPLOYMENT_FAILED -> LOG.warnf("[%s] deployment to %s failed: %s", event.app(),
-                    data.path("environment").asText(), data.path("error").asText());
-            case EventTypes.APP_INVALID -> LOG.warnf("[%s] app.yaml is invalid: %s", event.app(),
-                    data.path("problems").asText());
-            default -> LOG.debugf("[%s] %s", event.app(), event.type());
+        if (outcome.isEmpty() || delivered.contains(event.id())) {
+            return;
+        }
+        NotificationRoute route = NotificationRoute.of(config.mattermost(), registry.app(outcome.get().app())
+                .map(AppSpec::notifications));
+        try {
+            deliver(event.id(), outcome.get(), route);
+            delivered.firstTime(event.id());
+        } catch (RelayException e) {
+            deadLetter(record, e, route.sink());
+        }
+    }
+
+    private void deliver(String eventId, OutcomeEvent outcome, NotificationRoute route) {
+        NotificationText text = new NotificationText(registry.app(outcome.app()).map(AppSpec::source),
+                config.gitops().webUrl());
+        switch (route.kind()) {
+            case LOG -> {
+                Message message = text.line(outcome);
+                if (outcome instanceof OutcomeEvent.DeploymentFailed || outcome instanceof OutcomeEvent.AppInvalid
+                        || outcome instanceof OutcomeEvent.PreviewRefused) {
+                    NOTIFICATIONS.warnf("[%s] %s", outcome.app(), message.text());
+                } else {
+                    NOTIFICATIONS.infof("[%s] %s", outcome.app(), message.text());
+                }
+                count(route.sink(), "sent");
+            }
+            case WEBHOOK -> {
+                sender.postWebhook(route.target(), text.line(outcome), eventId);
+                count(route.sink(), "sent");
+            }
+            case API -> postInThread(eventId, outcome, route.target(), text);
+        }
+    }
+
+    private void postInThread(String eventId, OutcomeEvent outcome, String channelId, NotificationText text) {
+        Optional<String> key = ThreadPlanner.threadKey(outcome, config.mattermost().threadedEnvironments());
+        Optional<ThreadState> thread = key.flatMap(k -> threads().get(k)).map(DeploymentNotifier::readThread);
+        NotificationPlan plan = ThreadPlanner.plan(outcome, eventId, text, true, key, thread);
+        if (plan instanceof NotificationPlan.Skip skip) {
+            LOG.debugf("Notification skipped: %s", skip.why());
+            count(MattermostSender.SINK_API, "skipped");
+            return;
+        }
+        if (plan instanceof NotificationPlan.Single single) {
+            sender.createPost(channelId, null, single.message(), eventId);
+        } else if (plan instanceof NotificationPlan.OpenThread open) {
+            String root = sender.createPost(channelId, null, open.root(), eventId);
+            threads().put(open.key(), writeThread(ThreadState.opened(root, channelId, eventId, open.closed())));
+        } else if (plan instanceof NotificationPlan.Reply reply) {
+            // The root first: a failure before the reply leaves nothing half-posted for a replay to repeat.
+            ThreadState state = reply.thread();
+            sender.patchPost(state.rootPostId(), reply.root(), eventId);
+            sender.createPost(state.channelId(), state.rootPostId(), reply.reply(), eventId);
+            threads().put(reply.key(), writeThread(state.with(eventId, reply.closed())));
+        }
+        count(MattermostSender.SINK_API, "sent");
+    }
+
+    private void deadLetter(ConsumerRecord<String, String> record, RelayException cause, String sink) {
+        LOG.errorf("Notification of record %s-%d@%d goes to the dead-letter topic (%s): %s", record.topic(),
+                record.partition(), record.offset(), cause.reason().tag(), cause.getMessage());
+        for (int attempt = 1;; attempt++) {
+            try {
+                publisher.deadLetter(Topics.NOTIFIER_REPLAY, record.key(), record.value(), cause);
+                count(sink, "dead-lettered");
+                metrics.counter(RelayMetrics.DEAD_LETTERS, "reason", cause.reason().tag()).increment();
+                return;
+            } catch (RelayException e) {
+                // Kafka is down: the notification waits for it rather than being lost; deployments are not held up.
+                LOG.warnf("Cannot dead-letter the notification yet (attempt %d): %s", attempt, e.getMessage());
+                try {
+                    Thread.sleep(config.mattermost().maxBackoff().toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void count(String sink, String outcome) {
+        metrics.counter(RelayMetrics.NOTIFICATIONS, "sink", sink, "outcome", outcome).increment();
+    }
+
+    private synchronized KeyValueTopic threads() {
+        if (threads == null) {
+            threads = new KeyValueTopic(Topics.NOTIFIER_THREADS, bootstrapServers, publisher,
+                    config.kafka().sendTimeout());
+        }
+        return threads;
+    }
+
+    private static ThreadState readThread(String json) {
+        try {
+            return EventCodec.JSON.readValue(json, ThreadState.class);
+        } catch (JsonProcessingException e) {
+            throw new RelayException(Reason.UNREADABLE_EVENT, "Unreadable thread state: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static String writeThread(ThreadState state) {
+        try {
+            return EventCodec.JSON.writeValueAsString(state);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @PreDestroy
+    synchronized void close() {
+        if (threads != null) {
+            threads.close();
         }
     }
 }

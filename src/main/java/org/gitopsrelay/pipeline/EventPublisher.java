@@ -1,5 +1,6 @@
 package org.gitopsrelay.pipeline;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,6 +24,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.monitor.RelayMetrics;
 import org.gitopsrelay.pipeline.RelayException.Reason;
 
@@ -71,6 +73,18 @@ public class EventPublisher {
     /** Writes a record as it is (a dead letter going back to its topic) and waits for its acknowledgement. */
     public void forward(String topic, String key, String value) {
         send(topic, List.of(new ProducerRecord<>(topic, key, value)));
+    }
+
+    /**
+     * Writes a record that could not be handled to {@code relay.dead-letter} with the headers replay reads:
+     * {@code dead-letter-topic} is where a replay sends it back.
+     */
+    public void deadLetter(String replayTopic, String key, String value, RelayException cause) {
+        ProducerRecord<String, String> record = new ProducerRecord<>(Topics.DEAD_LETTER, key, value);
+        record.headers().add("dead-letter-topic", replayTopic.getBytes(StandardCharsets.UTF_8));
+        record.headers().add("dead-letter-reason", (cause.reason().tag() + ": " + cause.getMessage())
+                .getBytes(StandardCharsets.UTF_8));
+        send(Topics.DEAD_LETTER, List.of(record));
     }
 
     private void send(String topic, List<ProducerRecord<String, String>> records) {

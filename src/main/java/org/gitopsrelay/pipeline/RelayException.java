@@ -19,6 +19,10 @@ public class RelayException extends RuntimeException {
         /** Kustomize could not be run, timed out, or its output could not be read: the machine is at fault. */
         RENDER_UNAVAILABLE(503, true),
         INVALID_CHANGE(422, false),
+        /** Mattermost did not take a notification within the retry budget (down, slow, or rate limiting). */
+        NOTIFICATION_UNDELIVERED(503, true),
+        /** Mattermost refused a notification (a bad token, an unknown channel): retrying cannot help. */
+        NOTIFICATION_REFUSED(422, false),
         UNREADABLE_EVENT(400, false),
         INTERNAL(500, false);
 

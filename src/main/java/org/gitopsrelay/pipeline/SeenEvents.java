@@ -24,4 +24,9 @@ public final class SeenEvents {
     public synchronized boolean firstTime(String id) {
         return ids.put(id, Boolean.TRUE) == null;
     }
+
+    /** Whether an id was seen (within the last {@code capacity} ids), without recording it. */
+    public synchronized boolean contains(String id) {
+        return ids.containsKey(id);
+    }
 }

@@ -5,6 +5,7 @@ import jakarta.inject.Inject;
 
 import org.gitopsrelay.app.AppSpec;
 import org.gitopsrelay.event.GitChange;
+import org.gitopsrelay.event.Preview;
 import org.gitopsrelay.event.RelayEvent;
 
 /** A pull request opened, reopened or pushed to, or a push to a previewed branch, opens or moves its preview. */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import org.gitopsrelay.event.Preview;
 import org.gitopsrelay.gitops.Snapshot;
 
 /** The live previews of the GitOps repository, read from their overlays. */

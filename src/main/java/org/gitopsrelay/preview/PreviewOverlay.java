@@ -5,6 +5,7 @@ import java.util.Optional;
 
 import org.gitopsrelay.app.AppSpec;
 import org.gitopsrelay.event.EventCodec;
+import org.gitopsrelay.event.Preview;
 import org.gitopsrelay.gitops.KustomizationFile;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -16,6 +16,8 @@ import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.EventTypes;
 import org.gitopsrelay.event.GitChange.RefKind;
+import org.gitopsrelay.event.OutcomeEvent;
+import org.gitopsrelay.event.Preview;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.gitops.CommitOutcome;
@@ -30,7 +32,6 @@ import org.gitopsrelay.pipeline.RelayException.Reason;
 import org.gitopsrelay.render.OverlayCheck;
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Creates, moves and removes preview overlays in the GitOps repository, one commit each, and publishes what it did
@@ -254,15 +255,17 @@ public class PreviewWriter {
     }
 
     private void publish(RelayEvent trigger, String type, Preview preview, String gitopsCommit, String reason) {
-        ObjectNode data = (ObjectNode) EventCodec.toData(preview);
-        if (gitopsCommit != null) {
-            data.put("gitopsCommit", gitopsCommit);
-        }
-        if (reason != null) {
-            data.put("reason", reason);
-        }
-        data.put("triggerEvent", trigger.id());
+        OutcomeEvent data = switch (type) {
+            case EventTypes.PREVIEW_CREATED -> new OutcomeEvent.PreviewCreated(preview, gitopsCommit, trigger.id());
+            case EventTypes.PREVIEW_UPDATED -> new OutcomeEvent.PreviewUpdated(preview, gitopsCommit, trigger.id());
+            case EventTypes.PREVIEW_DELETED -> new OutcomeEvent.PreviewDeleted(preview, gitopsCommit, trigger.id(),
+                    reason);
+            case EventTypes.PREVIEW_EXPIRED -> new OutcomeEvent.PreviewExpired(preview, gitopsCommit, trigger.id(),
+                    reason);
+            case EventTypes.PREVIEW_REFUSED -> new OutcomeEvent.PreviewRefused(preview, trigger.id(), reason);
+            default -> throw new IllegalArgumentException("not a preview event type: " + type);
+        };
         publisher.publish(Topics.DEPLOYMENTS, RelayEvent.of(EventCodec.stableId(trigger.id(), preview.slug(), type),
-                "/handlers/preview", type, preview.app(), clock.instant(), data));
+                "/handlers/preview", clock.instant(), data));
     }
 }

@@ -12,6 +12,7 @@ import org.gitopsrelay.app.AppRegistry;
 import org.gitopsrelay.app.AppSpec;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.EventTypes;
+import org.gitopsrelay.event.Preview;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.gitops.GitOpsRepository;
 import org.gitopsrelay.gitops.Snapshot;

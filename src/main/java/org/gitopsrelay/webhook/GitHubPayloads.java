@@ -71,8 +71,22 @@ public final class GitHubPayloads {
         // The push's own time orders pushes; a commit's timestamp would not (an old commit can be pushed late).
         Instant pushedAt = Json.time(body, "repository.pushed_at");
         return new Normalised.Change(new GitChange.Push(repo, kind, name, before, after, headCommit,
-                commits == null ? 0 : commits.size(), pusher, pushedAt, Json.bool(body, "created"), deleted,
-                Json.bool(body, "forced")));
+                commits == null ? 0 : commits.size(), pusher, pushedAt, oldestCommitTime(body, commits),
+                Json.bool(body, "created"), deleted, Json.bool(body, "forced")));
+    }
+
+    /** The oldest of the pushed commits' times, else the head commit's: where the change's lead time starts. */
+    private static Instant oldestCommitTime(JsonNode body, JsonNode commits) {
+        Instant oldest = null;
+        if (commits != null) {
+            for (int i = 0; i < commits.size(); i++) {
+                Instant time = Json.time(commits.get(i), "timestamp");
+                if (time != null && (oldest == null || time.isBefore(oldest))) {
+                    oldest = time;
+                }
+            }
+        }
+        return oldest != null ? oldest : Json.time(body, "head_commit.timestamp");
     }
 
     private static Normalised ref(JsonNode body, boolean created) {

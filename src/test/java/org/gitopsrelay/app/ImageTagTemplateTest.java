@@ -16,7 +16,7 @@ class ImageTagTemplateTest {
 
     private static GitChange.Push push(RefKind kind, String ref) {
         return new GitChange.Push(SourceRepo.parse("github.com/example/demo"), kind, ref, GitChange.ZERO_SHA, SHA, SHA,
-                1, "dev", Instant.EPOCH, false, false, false);
+                1, "dev", Instant.EPOCH, Instant.EPOCH, false, false, false);
     }
 
     @Test

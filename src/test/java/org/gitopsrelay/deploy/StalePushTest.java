@@ -18,7 +18,7 @@ class StalePushTest {
     private static GitChange.Push push(String before, Instant pushedAt) {
         return new GitChange.Push(SourceRepo.parse("github.com/example/demo"), RefKind.BRANCH, "main", before,
                 "2222222222222222222222222222222222222222", "2222222222222222222222222222222222222222", 1, "alice",
-                pushedAt, false, false, false);
+                pushedAt, pushedAt, false, false, false);
     }
 
     @Test

@@ -19,11 +19,15 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.gitopsrelay.app.RegistrySync;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
-import org.gitopsrelay.event.EventTypes;
-import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.event.OutcomeEvent;
+import org.gitopsrelay.event.OutcomeEvent.PreviewCreated;
+import org.gitopsrelay.event.OutcomeEvent.PreviewDeleted;
+import org.gitopsrelay.event.OutcomeEvent.PreviewRefused;
+import org.gitopsrelay.event.OutcomeEvent.PreviewUpdated;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.testing.Fixtures;
 import org.gitopsrelay.testing.RelayTestEnvironment;
+import org.gitopsrelay.testing.TestApps;
 import org.gitopsrelay.testing.TopicReader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -91,18 +95,16 @@ class PreviewLifecycleTest {
         return Fixtures.text(body);
     }
 
-    private JsonNode await(String type, String triggerEvent) {
+    private <T extends OutcomeEvent> T await(Class<T> type, String triggerEvent) {
         ConsumerRecord<String, String> record = deployments.await(r -> {
-            RelayEvent event = EventCodec.decode(r.value());
-            return event.type().equals(type) && triggerEvent.equals(event.data().path("triggerEvent").asText());
+            OutcomeEvent event = EventCodec.outcome(EventCodec.decode(r.value())).orElse(null);
+            return type.isInstance(event) && triggerEvent.equals(event.triggerEvent());
         }, WAIT);
-        return EventCodec.decode(record.value()).data();
+        return type.cast(EventCodec.outcome(EventCodec.decode(record.value())).orElseThrow());
     }
 
     private Path freshClone() {
-        Path clone = config.dataDir().resolve("clone-" + UUID.randomUUID());
-        git(config.dataDir(), "clone", "-q", config.dataDir().resolve("gitops.git").toUri().toString(), clone.toString());
-        return clone;
+        return TestApps.freshClone(config.dataDir());
     }
 
     private static String kustomize(Path dir) throws Exception {
@@ -119,13 +121,13 @@ class PreviewLifecycleTest {
         String opened = github("pull_request", pullRequest("opened", number, "feature/login", first, false))
                 .statusCode(202).extract().path("events[0]");
 
-        JsonNode created = await(EventTypes.PREVIEW_CREATED, opened);
+        PreviewCreated created = await(PreviewCreated.class, opened);
         String slug = "pr-" + number;
-        assertThat(created.path("url").asText()).isEqualTo("https://" + slug + ".demo.preview.localhost");
-        assertThat(created.path("namespace").asText()).isEqualTo("demo-" + slug);
-        assertThat(created.path("pullRequest").asInt()).isEqualTo(number);
-        assertThat(created.path("branch").asText()).isEqualTo("feature/login");
-        assertThat(created.path("author").asText()).isEqualTo("bob");
+        assertThat(created.preview().url()).isEqualTo("https://" + slug + ".demo.preview.localhost");
+        assertThat(created.preview().namespace()).isEqualTo("demo-" + slug);
+        assertThat(created.preview().pullRequest()).isEqualTo(number);
+        assertThat(created.preview().branch()).isEqualTo("feature/login");
+        assertThat(created.preview().author()).isEqualTo("bob");
         Path clone = freshClone();
         String rendered = kustomize(clone.resolve("apps/demo/previews/" + slug));
         assertThat(rendered).contains("namespace: demo-" + slug, "host: " + slug + ".demo.preview.localhost",
@@ -138,14 +140,14 @@ class PreviewLifecycleTest {
         String second = Fixtures.sha();
         String synced = github("pull_request", pullRequest("synchronize", number, "feature/login", second, false))
                 .statusCode(202).extract().path("events[0]");
-        JsonNode updated = await(EventTypes.PREVIEW_UPDATED, synced);
-        assertThat(updated.path("image").asText()).isEqualTo("registry.example.org/example/demo:" + second);
-        assertThat(updated.path("createdAt").asText()).isEqualTo(created.path("createdAt").asText());
+        PreviewUpdated updated = await(PreviewUpdated.class, synced);
+        assertThat(updated.preview().image()).isEqualTo("registry.example.org/example/demo:" + second);
+        assertThat(updated.preview().createdAt()).isEqualTo(created.preview().createdAt());
 
         String closed = github("pull_request", pullRequest("closed", number, "feature/login", second, true))
                 .statusCode(202).extract().path("events[0]");
-        JsonNode deleted = await(EventTypes.PREVIEW_DELETED, closed);
-        assertThat(deleted.path("reason").asText()).isEqualTo("pull request #" + number + " merged");
+        PreviewDeleted deleted = await(PreviewDeleted.class, closed);
+        assertThat(deleted.reason()).isEqualTo("pull request #" + number + " merged");
         Path after = freshClone();
         assertThat(after.resolve("apps/demo/previews/" + slug)).doesNotExist();
         assertThat(git(after, "show", "--stat", "--format=%s", "HEAD")).startsWith("Close preview " + slug + " of demo")
@@ -158,13 +160,13 @@ class PreviewLifecycleTest {
         String body = pullRequest("opened", number, "feature/x", Fixtures.sha(), false);
         String delivery = UUID.randomUUID().toString();
         String opened = github("pull_request", body, delivery).statusCode(202).extract().path("events[0]");
-        String commit = await(EventTypes.PREVIEW_CREATED, opened).path("gitopsCommit").asText();
+        String commit = await(PreviewCreated.class, opened).gitopsCommit();
 
         github("pull_request", body, delivery).statusCode(202);
         github("pull_request", body).statusCode(202);
         String marker = github("pull_request", pullRequest("opened", newNumber(), "feature/y", Fixtures.sha(), false))
                 .statusCode(202).extract().path("events[0]");
-        String markerCommit = await(EventTypes.PREVIEW_CREATED, marker).path("gitopsCommit").asText();
+        String markerCommit = await(PreviewCreated.class, marker).gitopsCommit();
 
         assertThat(git(config.dataDir().resolve("gitops.git"), "rev-parse", markerCommit + "^").trim())
                 .isEqualTo(commit);
@@ -177,9 +179,9 @@ class PreviewLifecycleTest {
         String opened = github("pull_request", pullRequest("opened", number, hostile, Fixtures.sha(), false))
                 .statusCode(202).extract().path("events[0]");
 
-        JsonNode created = await(EventTypes.PREVIEW_CREATED, opened);
+        PreviewCreated created = await(PreviewCreated.class, opened);
 
-        assertThat(created.path("branch").asText()).isEqualTo(hostile);
+        assertThat(created.preview().branch()).isEqualTo(hostile);
         Path clone = freshClone();
         String rendered = kustomize(clone.resolve("apps/demo/previews/pr-" + number));
         try (var docs = new com.fasterxml.jackson.databind.ObjectMapper(
@@ -226,14 +228,14 @@ class PreviewLifecycleTest {
         for (int i = 1; i <= 2; i++) {
             String id = github("pull_request", pullRequest("opened", i, "f" + i, Fixtures.sha(), false)
                     .replace("example/demo", "example/capped")).statusCode(202).extract().path("events[0]");
-            assertThat(await(EventTypes.PREVIEW_CREATED, id).path("url").asText())
+            assertThat(await(PreviewCreated.class, id).preview().url())
                     .isEqualTo("https://pr-" + i + ".capped.review.example.org");
         }
         String third = github("pull_request", pullRequest("opened", 3, "f3", Fixtures.sha(), false)
                 .replace("example/demo", "example/capped")).statusCode(202).extract().path("events[0]");
 
-        JsonNode refused = await(EventTypes.PREVIEW_REFUSED, third);
-        assertThat(refused.path("reason").asText()).startsWith("app capped already has 2 live previews, its cap");
+        PreviewRefused refused = await(PreviewRefused.class, third);
+        assertThat(refused.reason()).startsWith("app capped already has 2 live previews, its cap");
         assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "--name-only", "main:apps/capped/previews"))
                 .isEqualTo("pr-1\npr-2\n");
     }
@@ -243,20 +245,19 @@ class PreviewLifecycleTest {
         int number = newNumber();
         String opened = github("pull_request", pullRequest("opened", number, "feature/idle", Fixtures.sha(), false))
                 .statusCode(202).extract().path("events[0]");
-        JsonNode created = await(EventTypes.PREVIEW_CREATED, opened);
-        java.time.Instant expiresAt = java.time.Instant.parse(created.path("expiresAt").asText());
-        assertThat(expiresAt).isEqualTo(java.time.Instant.parse(created.path("createdAt").asText()).plus(Duration.ofDays(7)));
+        PreviewCreated created = await(PreviewCreated.class, opened);
+        java.time.Instant expiresAt = created.preview().expiresAt();
+        assertThat(expiresAt).isEqualTo(created.preview().createdAt().plus(Duration.ofDays(7)));
         String folder = "apps/demo/previews/pr-" + number;
 
         assertThat(sweep.sweep(expiresAt.minusSeconds(60))).doesNotContain(folder);
         assertThat(sweep.sweep(expiresAt.plusSeconds(1))).contains(folder);
 
-        RelayEvent expired = EventCodec.decode(deployments.await(r -> {
-            RelayEvent event = EventCodec.decode(r.value());
-            return event.type().equals(EventTypes.PREVIEW_EXPIRED) && ("pr-" + number).equals(event.data().path("slug")
-                    .asText());
-        }, WAIT).value());
-        assertThat(expired.data().path("reason").asText()).startsWith("expired at " + expiresAt);
+        var expired = (OutcomeEvent.PreviewExpired) EventCodec.outcome(EventCodec.decode(deployments.await(r -> {
+            OutcomeEvent event = EventCodec.outcome(EventCodec.decode(r.value())).orElse(null);
+            return event instanceof OutcomeEvent.PreviewExpired e && ("pr-" + number).equals(e.preview().slug());
+        }, WAIT).value())).orElseThrow();
+        assertThat(expired.reason()).startsWith("expired at " + expiresAt);
         assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "-r", "--name-only", "main", "apps/demo"))
                 .doesNotContain("previews/pr-" + number + "/");
     }
@@ -267,7 +268,7 @@ class PreviewLifecycleTest {
         String sha = Fixtures.sha();
         String opened = github("pull_request", pullRequest("opened", number, "feature/api", sha, false))
                 .statusCode(202).extract().path("events[0]");
-        await(EventTypes.PREVIEW_CREATED, opened);
+        await(PreviewCreated.class, opened);
 
         io.restassured.RestAssured.get("/api/previews").then().statusCode(401)
                 .body("error", equalTo("An Authorization: Bearer header is required"));
@@ -304,15 +305,15 @@ class PreviewLifecycleTest {
         String pushed = github("push", Fixtures.text(Fixtures.push("github-push-feature-branch", sha, UPDATED
                 .incrementAndGet())).replace("example/demo", "example/branchy")).statusCode(202).extract()
                 .path("events[0]");
-        JsonNode created = await(EventTypes.PREVIEW_CREATED, pushed);
+        PreviewCreated created = await(PreviewCreated.class, pushed);
         String slug = PreviewSlug.forBranch("branchy", "feature/login");
-        assertThat(created.path("slug").asText()).isEqualTo(slug);
-        assertThat(created.path("kind").asText()).isEqualTo("branch");
-        assertThat(created.path("headCommit").asText()).isEqualTo(sha);
+        assertThat(created.preview().slug()).isEqualTo(slug);
+        assertThat(created.preview().kind()).isEqualTo("branch");
+        assertThat(created.preview().headCommit()).isEqualTo(sha);
 
         String deleted = github("delete", Fixtures.text(Fixtures.json("github-delete-branch"))
                 .replace("example/demo", "example/branchy")).statusCode(202).extract().path("events[0]");
-        assertThat(await(EventTypes.PREVIEW_DELETED, deleted).path("reason").asText()).isEqualTo("branch deleted");
+        assertThat(await(PreviewDeleted.class, deleted).reason()).isEqualTo("branch deleted");
         assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "-r", "--name-only", "main", "apps/branchy"))
                 .doesNotContain("previews/");
     }
@@ -327,7 +328,7 @@ class PreviewLifecycleTest {
         fork.put("number", 5);
         String clean = github("pull_request", Fixtures.text(fork).replace("example/demo", "example/open"))
                 .statusCode(202).extract().path("events[0]");
-        assertThat(await(EventTypes.PREVIEW_CREATED, clean).path("url").asText())
+        assertThat(await(PreviewCreated.class, clean).preview().url())
                 .isEqualTo("https://pr-5.open.preview.localhost");
 
         // The base now reads a database password from a Secret: a fork's preview must not get it.
@@ -345,8 +346,8 @@ class PreviewLifecycleTest {
         String leaky = github("pull_request", Fixtures.text(fork).replace("example/demo", "example/open"))
                 .statusCode(202).extract().path("events[0]");
 
-        JsonNode refused = await(EventTypes.PREVIEW_REFUSED, leaky);
-        assertThat(refused.path("reason").asText()).contains("refers to a secret at", "secretKeyRef",
+        PreviewRefused refused = await(PreviewRefused.class, leaky);
+        assertThat(refused.reason()).contains("refers to a secret at", "secretKeyRef",
                 "(code from a fork gets no secrets)");
         assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "-r", "--name-only", "main", "apps/open"))
                 .contains("previews/pr-5/").doesNotContain("previews/pr-6/");
@@ -363,7 +364,7 @@ class PreviewLifecycleTest {
                 .statusCode(202).extract().path("events[0]");
         String marker = github("pull_request", pullRequest("opened", newNumber(), "feature/z", Fixtures.sha(), false))
                 .statusCode(202).extract().path("events[0]");
-        await(EventTypes.PREVIEW_CREATED, marker);
+        await(PreviewCreated.class, marker);
 
         assertThat(closed).isNotEqualTo(lateOpening);
         Path remote = config.dataDir().resolve("gitops.git");
@@ -372,7 +373,7 @@ class PreviewLifecycleTest {
 
         String reopened = github("pull_request", pullRequest("reopened", number, branch, Fixtures.sha(), false))
                 .statusCode(202).extract().path("events[0]");
-        assertThat(await(EventTypes.PREVIEW_CREATED, reopened).path("slug").asText()).isEqualTo("pr-" + number);
+        assertThat(await(PreviewCreated.class, reopened).preview().slug()).isEqualTo("pr-" + number);
         assertThat(git(remote, "show", "main:apps/demo/previews-closed.yaml")).doesNotContain("pr-" + number + ":");
     }
 
@@ -384,12 +385,12 @@ class PreviewLifecycleTest {
 
         String opened = github("pull_request", pullRequest("opened", 8, "feature/db", Fixtures.sha(), false)
                 .replace("example/demo", "example/withdb")).statusCode(202).extract().path("events[0]");
-        await(EventTypes.PREVIEW_CREATED, opened);
+        await(PreviewCreated.class, opened);
         ObjectNode fork = Fixtures.json("github-pull_request-opened-from-fork");
         fork.put("number", 9);
         String forked = github("pull_request", Fixtures.text(fork).replace("example/demo", "example/withdb"))
                 .statusCode(202).extract().path("events[0]");
-        await(EventTypes.PREVIEW_CREATED, forked);
+        await(PreviewCreated.class, forked);
 
         Path after = freshClone();
         String trusted = kustomize(after.resolve("apps/withdb/previews/pr-8"));
@@ -406,13 +407,13 @@ class PreviewLifecycleTest {
         long earlier = UPDATED.incrementAndGet();
         String opened = github("pull_request", pullRequest("opened", number, "feature/busy", Fixtures.sha(), false))
                 .statusCode(202).extract().path("events[0]");
-        await(EventTypes.PREVIEW_CREATED, opened);
+        await(PreviewCreated.class, opened);
 
         github("pull_request", pullRequest("closed", number, "feature/busy", Fixtures.sha(), false, earlier))
                 .statusCode(202);
         String marker = github("pull_request", pullRequest("opened", newNumber(), "feature/m", Fixtures.sha(), false))
                 .statusCode(202).extract().path("events[0]");
-        await(EventTypes.PREVIEW_CREATED, marker);
+        await(PreviewCreated.class, marker);
 
         assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "-r", "--name-only", "main", "apps/demo"))
                 .contains("previews/pr-" + number + "/");
@@ -423,28 +424,6 @@ class PreviewLifecycleTest {
      * as a team would in a commit of its own; returns the clone it was committed from.
      */
     private Path onboard(String name, String appYaml) throws Exception {
-        Path clone = freshClone();
-        Path app = Files.createDirectories(clone.resolve("apps/" + name));
-        copy(clone.resolve("apps/demo/base"), app.resolve("base"));
-        copy(clone.resolve("apps/demo/components"), app.resolve("components"));
-        Files.writeString(app.resolve("app.yaml"), appYaml);
-        git(clone, "add", "-A");
-        git(clone, "commit", "-qm", "Onboard " + name);
-        git(clone, "push", "-q", "origin", "HEAD:main");
-        registrySync.refresh();
-        return clone;
-    }
-
-    private static void copy(Path from, Path to) throws Exception {
-        try (var files = Files.walk(from)) {
-            for (Path file : (Iterable<Path>) files::iterator) {
-                Path target = to.resolve(from.relativize(file).toString());
-                if (Files.isDirectory(file)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(file, target);
-                }
-            }
-        }
+        return TestApps.onboard(config.dataDir(), registrySync, name, appYaml);
     }
 }

@@ -1,4 +1,4 @@
-package org.gitopsrelay.preview;
+package org.gitopsrelay.event;
 
 import java.time.Instant;
 

@@ -1,0 +1,85 @@
+package org.gitopsrelay.monitor;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+import org.gitopsrelay.event.OutcomeEvent;
+import org.gitopsrelay.event.OutcomeEvent.DeploymentCommitted;
+import org.gitopsrelay.event.OutcomeEvent.DeploymentFailed;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * The four DORA keys from deployment events: deployment frequency (every deployment, by outcome), lead time for
+ * changes (oldest source commit → GitOps commit), change failures, and failed deployment recovery time (first
+ * failure of an environment → its next successful deployment). Open failures live in a {@link FailureLedger}, so a
+ * recovery spanning a restart is still measured.
+ */
+public final class DoraMetrics {
+
+    /** DORA's performance bands are minutes, hours, days and weeks: buckets at those edges. */
+    private static final Duration[] BUCKETS = { Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMinutes(15),
+            Duration.ofHours(1), Duration.ofHours(4), Duration.ofDays(1), Duration.ofDays(7), Duration.ofDays(30) };
+
+    /** Where open change failures are remembered: when each app environment first failed, until it recovers. */
+    public interface FailureLedger {
+        Optional<Instant> failingSince(String app, String environment);
+
+        void failed(String app, String environment, Instant since);
+
+        void recovered(String app, String environment);
+    }
+
+    private final MeterRegistry metrics;
+    private final FailureLedger ledger;
+
+    public DoraMetrics(MeterRegistry metrics, FailureLedger ledger) {
+        this.metrics = metrics;
+        this.ledger = ledger;
+    }
+
+    /** Records what one event says; {@code at} is when it happened (the CloudEvents time). */
+    public void record(OutcomeEvent event, Instant at) {
+        if (event instanceof DeploymentCommitted committed) {
+            deployed(committed, at);
+        } else if (event instanceof DeploymentFailed failed) {
+            failed(failed, at);
+        }
+    }
+
+    private void deployed(DeploymentCommitted event, Instant at) {
+        String app = event.app();
+        String environment = event.environment();
+        metrics.counter(RelayMetrics.DORA_DEPLOYMENTS, "app", app, "environment", environment, "outcome", "committed")
+                .increment();
+        if (event.committedAt() != null && !at.isBefore(event.committedAt())) {
+            histogram(RelayMetrics.DORA_LEAD_TIME, app, environment, "stage", "committed")
+                    .record(Duration.between(event.committedAt(), at));
+        }
+        Optional<Instant> since = ledger.failingSince(app, environment);
+        if (since.isPresent()) {
+            if (!at.isBefore(since.get())) {
+                histogram(RelayMetrics.DORA_RECOVERY_TIME, app, environment).record(Duration.between(since.get(), at));
+            }
+            ledger.recovered(app, environment);
+        }
+    }
+
+    private void failed(DeploymentFailed event, Instant at) {
+        String app = event.app();
+        String environment = event.environment();
+        metrics.counter(RelayMetrics.DORA_DEPLOYMENTS, "app", app, "environment", environment, "outcome", "failed")
+                .increment();
+        metrics.counter(RelayMetrics.DORA_CHANGE_FAILURES, "app", app, "environment", environment).increment();
+        if (ledger.failingSince(app, environment).isEmpty()) {
+            ledger.failed(app, environment, at);
+        }
+    }
+
+    private Timer histogram(String name, String app, String environment, String... tags) {
+        return Timer.builder(name).tag("app", app).tag("environment", environment).tags(tags)
+                .serviceLevelObjectives(BUCKETS).register(metrics);
+    }
+}

@@ -1,0 +1,16 @@
+package org.gitopsrelay.notify;
+
+/** One post's content: a Markdown headline and a Markdown card shown in an attachment of the outcome's colour. */
+public record Message(String headline, String card, String color) {
+
+    static final String GREEN = "#2eb886";
+    static final String RED = "#d0021b";
+    static final String ORANGE = "#f5a623";
+    static final String BLUE = "#1f78d1";
+    static final String GREY = "#8a8a8a";
+
+    /** The whole message as plain Markdown, for the log and for a reader without attachments. */
+    public String text() {
+        return card == null || card.isEmpty() ? headline : headline + "\n" + card;
+    }
+}

@@ -1,0 +1,103 @@
+package org.gitopsrelay.pipeline;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.gitopsrelay.pipeline.RelayException.Reason;
+
+/**
+ * A small durable map kept in a compacted Kafka topic: what a role must remember across a restart and share with
+ * its other replicas (the notifier's thread roots, the monitor's open failures). A read first catches up with the
+ * topic, so a value written by another replica a moment ago is seen; a write returns once Kafka acknowledged it.
+ */
+public final class KeyValueTopic implements AutoCloseable {
+
+    private static final Duration POLL = Duration.ofMillis(100);
+
+    private final String topic;
+    private final EventPublisher publisher;
+    private final KafkaConsumer<String, String> consumer;
+    private final Duration timeout;
+    private final Map<String, String> values = new HashMap<>();
+    private List<TopicPartition> partitions;
+
+    public KeyValueTopic(String topic, String bootstrapServers, EventPublisher publisher, Duration timeout) {
+        this.topic = topic;
+        this.publisher = publisher;
+        this.timeout = timeout;
+        this.consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.CLIENT_ID_CONFIG, "gitops-relay-" + topic),
+                new StringDeserializer(), new StringDeserializer());
+    }
+
+    /** The value under {@code key}, after reading what was written to the topic up to now. */
+    public synchronized Optional<String> get(String key) {
+        catchUp();
+        return Optional.ofNullable(values.get(key));
+    }
+
+    /** Writes {@code value} under {@code key} (null removes it) and waits for Kafka's acknowledgement. */
+    public synchronized void put(String key, String value) {
+        publisher.forward(topic, key, value);
+        if (value == null) {
+            values.remove(key);
+        } else {
+            values.put(key, value);
+        }
+    }
+
+    private void catchUp() {
+        try {
+            if (partitions == null) {
+                partitions = consumer.partitionsFor(topic, timeout).stream()
+                        .map(info -> new TopicPartition(topic, info.partition())).toList();
+                consumer.assign(partitions);
+                consumer.seekToBeginning(partitions);
+            }
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (behind(end)) {
+                if (System.nanoTime() > deadline) {
+                    throw new RelayException(Reason.KAFKA_UNAVAILABLE, "Could not read " + topic + " within "
+                            + timeout.toMillis() + " ms");
+                }
+                for (ConsumerRecord<String, String> record : consumer.poll(POLL)) {
+                    if (record.value() == null) {
+                        values.remove(record.key());
+                    } else {
+                        values.put(record.key(), record.value());
+                    }
+                }
+            }
+        } catch (KafkaException e) {
+            partitions = null;
+            throw new RelayException(Reason.KAFKA_UNAVAILABLE, "Could not read " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    private boolean behind(Map<TopicPartition, Long> end) {
+        for (Map.Entry<TopicPartition, Long> partition : end.entrySet()) {
+            if (consumer.position(partition.getKey(), timeout) < partition.getValue()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public synchronized void close() {
+        consumer.close(Duration.ofSeconds(2));
+    }
+}

@@ -1,0 +1,50 @@
+package org.gitopsrelay.testing;
+
+import static org.gitopsrelay.testing.GitCli.git;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+import org.gitopsrelay.app.RegistrySync;
+
+/** Apps a test onboards for itself, by pushing to the local GitOps repository as a user would. */
+public final class TestApps {
+
+    private TestApps() {
+    }
+
+    /** A clone of the test application's GitOps repository, in its data dir. */
+    public static Path freshClone(Path dataDir) {
+        Path clone = dataDir.resolve("clone-" + UUID.randomUUID());
+        git(dataDir, "clone", "-q", dataDir.resolve("gitops.git").toUri().toString(), clone.toString());
+        return clone;
+    }
+
+    /** Commits {@code apps/<name>/} with the demo app's base and components and this app.yaml, then reloads. */
+    public static Path onboard(Path dataDir, RegistrySync registrySync, String name, String appYaml) throws Exception {
+        Path clone = freshClone(dataDir);
+        Path app = Files.createDirectories(clone.resolve("apps/" + name));
+        copy(clone.resolve("apps/demo/base"), app.resolve("base"));
+        copy(clone.resolve("apps/demo/components"), app.resolve("components"));
+        Files.writeString(app.resolve("app.yaml"), appYaml);
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "Onboard " + name);
+        git(clone, "push", "-q", "origin", "HEAD:main");
+        registrySync.refresh();
+        return clone;
+    }
+
+    private static void copy(Path from, Path to) throws Exception {
+        try (var files = Files.walk(from)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target);
+                }
+            }
+        }
+    }
+}
