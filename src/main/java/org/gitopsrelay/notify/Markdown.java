@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
  */
 final class Markdown {
 
-    private static final Pattern SPECIAL = Pattern.compile("([\\\\`*_~\\[\\]()#<>|!])");
+    private static final Pattern SPECIAL = Pattern.compile("([\\\\`*_~\\[\\]()<>|!])");
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{7,64}");
     /** A word joiner after '@' stops Mattermost from reading @channel, @all or @someone as a mention. */
     private static final String UNMENTION = "@\u2060";

@@ -84,15 +84,7 @@ class PreviewLifecycleTest {
 
     private static String pullRequest(String action, int number, String branch, String sha, boolean merged,
             long updatedAt) {
-        ObjectNode body = Fixtures.json("github-pull_request-opened");
-        body.put("action", action);
-        body.put("number", number);
-        ObjectNode pr = (ObjectNode) body.get("pull_request");
-        pr.put("number", number);
-        pr.put("merged", merged);
-        pr.put("updated_at", java.time.Instant.ofEpochSecond(updatedAt).toString());
-        ((ObjectNode) pr.get("head")).put("ref", branch).put("sha", sha);
-        return Fixtures.text(body);
+        return Fixtures.pullRequest(action, number, branch, sha, merged, updatedAt);
     }
 
     private <T extends OutcomeEvent> T await(Class<T> type, String triggerEvent) {

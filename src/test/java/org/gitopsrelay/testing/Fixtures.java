@@ -37,6 +37,20 @@ public final class Fixtures {
         return push;
     }
 
+    /** A pull request event of the demo repository: action, number, head branch and commit, and update time. */
+    public static String pullRequest(String action, int number, String branch, String sha, boolean merged,
+            long updatedAtEpochSeconds) {
+        ObjectNode body = json("github-pull_request-opened");
+        body.put("action", action);
+        body.put("number", number);
+        ObjectNode pr = (ObjectNode) body.get("pull_request");
+        pr.put("number", number);
+        pr.put("merged", merged);
+        pr.put("updated_at", java.time.Instant.ofEpochSecond(updatedAtEpochSeconds).toString());
+        ((ObjectNode) pr.get("head")).put("ref", branch).put("sha", sha);
+        return text(body);
+    }
+
     public static String text(ObjectNode json) {
         try {
             return EventCodec.JSON.writeValueAsString(json);

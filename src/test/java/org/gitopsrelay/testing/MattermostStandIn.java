@@ -34,7 +34,8 @@ public final class MattermostStandIn implements AutoCloseable {
     public static final String TOKEN = "mm-bot-token-0f3c9a";
 
     /** One request as received. */
-    public record Call(String method, String path, Map<String, List<String>> headers, JsonNode body, int status) {
+    public record Call(String method, String path, Map<String, List<String>> headers, JsonNode body, int status,
+            java.time.Instant at) {
         public String header(String name) {
             return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
                     .flatMap(e -> e.getValue().stream()).findFirst().orElse(null);
@@ -83,6 +84,12 @@ public final class MattermostStandIn implements AutoCloseable {
 
     public synchronized List<Call> calls() {
         return List.copyOf(calls);
+    }
+
+    /** Accepted posts (a root or a reply) carrying an event's id. */
+    public List<Call> postsOf(String eventId) {
+        return accepted(call -> call.method().equals("POST") && call.body() != null
+                && eventId.equals(call.body().path("props").path("gitops_relay_event").asText()));
     }
 
     /** Accepted calls (2xx) that match. */
@@ -136,7 +143,7 @@ public final class MattermostStandIn implements AutoCloseable {
 
     private synchronized void record(HttpExchange exchange, JsonNode body, int status) {
         calls.add(new Call(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                Map.copyOf(exchange.getRequestHeaders()), body, status));
+                Map.copyOf(exchange.getRequestHeaders()), body, status, java.time.Instant.now()));
     }
 
     private static void answer(HttpExchange exchange, int status, String body) throws IOException {

@@ -1,0 +1,298 @@
+package org.gitopsrelay.notify;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.gitopsrelay.testing.Webhooks.github;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.gitopsrelay.app.AppRegistry;
+import org.gitopsrelay.app.RegistrySync;
+import org.gitopsrelay.config.RelayConfig;
+import org.gitopsrelay.event.EventCodec;
+import org.gitopsrelay.event.OutcomeEvent;
+import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.pipeline.EventPublisher;
+import org.gitopsrelay.testing.Fixtures;
+import org.gitopsrelay.testing.MattermostApiEnvironment;
+import org.gitopsrelay.testing.MattermostStandIn;
+import org.gitopsrelay.testing.MattermostStandIn.Call;
+import org.gitopsrelay.testing.MattermostStandIn.Scripted;
+import org.gitopsrelay.testing.RelayTestEnvironment;
+import org.gitopsrelay.testing.TestApps;
+import org.gitopsrelay.testing.TopicReader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * The notifier against a stand-in Mattermost through the real broker: one thread per preview and per production
+ * deployment, per-app channels, rate limits, and a Mattermost that fails and hangs without holding up a deployment.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = RelayTestEnvironment.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = MattermostApiEnvironment.class, restrictToAnnotatedClass = true)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MattermostThreadsTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final AtomicLong CLOCK = new AtomicLong(1_950_000_000L);
+
+    @Inject
+    RelayConfig config;
+
+    @Inject
+    RegistrySync registrySync;
+
+    @Inject
+    AppRegistry registry;
+
+    @Inject
+    MattermostSender sender;
+
+    @Inject
+    EventPublisher publisher;
+
+    @Inject
+    MeterRegistry metrics;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    private TopicReader deployments;
+    private TopicReader deadLetters;
+
+    @BeforeAll
+    void read() {
+        deployments = new TopicReader(Topics.DEPLOYMENTS);
+        deadLetters = new TopicReader(Topics.DEAD_LETTER);
+    }
+
+    @AfterAll
+    void close() {
+        deployments.close();
+        deadLetters.close();
+    }
+
+    @AfterEach
+    void recover() {
+        standIn().recover();
+    }
+
+    private static MattermostStandIn standIn() {
+        return MattermostApiEnvironment.standIn;
+    }
+
+    private RelayEvent awaitOutcome(Class<? extends OutcomeEvent> type, String triggerEvent) {
+        ConsumerRecord<String, String> record = deployments.await(r -> {
+            OutcomeEvent event = EventCodec.outcome(EventCodec.decode(r.value())).orElse(null);
+            return type.isInstance(event) && triggerEvent.equals(event.triggerEvent());
+        }, WAIT);
+        return EventCodec.decode(record.value());
+    }
+
+    private static Call awaitPost(String eventId) {
+        return await().atMost(WAIT).until(() -> standIn().postsOf(eventId), posts -> !posts.isEmpty()).get(0);
+    }
+
+    private static String attachment(Call call) {
+        return call.body().path("props").path("attachments").path(0).path("text").asText();
+    }
+
+    private static String pullRequest(String action, int number, String sha) {
+        return github("pull_request", Fixtures.pullRequest(action, number, "feature/login", sha,
+                action.equals("closed"), CLOCK.incrementAndGet())).statusCode(202).extract().path("events[0]");
+    }
+
+    private static String push(String fixture, String sha, String repo) {
+        String body = Fixtures.text(Fixtures.push(fixture, sha, CLOCK.incrementAndGet())).replace("example/demo", repo);
+        return github("push", body).statusCode(202).extract().path("events[0]");
+    }
+
+    @Test
+    void aPreviewKeepsOneThreadFromOpeningToClosingWithItsRootShowingTheState() {
+        int number = ThreadLocalRandom.current().nextInt(1000, 1_000_000);
+        String first = Fixtures.sha();
+        String opened = pullRequest("opened", number, first);
+        RelayEvent created = awaitOutcome(OutcomeEvent.PreviewCreated.class, opened);
+        Call root = awaitPost(created.id());
+
+        assertThat(root.body().path("root_id").isMissingNode()).as("a root post has no root_id").isTrue();
+        assertThat(root.body().path("channel_id").asText()).isEqualTo(MattermostApiEnvironment.CHANNEL);
+        assertThat(root.header("Authorization")).isEqualTo("Bearer " + MattermostStandIn.TOKEN);
+        assertThat(root.body().path("message").asText()).contains("Preview `pr-" + number + "` of **demo**");
+        assertThat(attachment(root)).contains("State: :large_green_circle: live",
+                "[https://pr-" + number + ".demo.preview.localhost](https://pr-" + number + ".demo.preview.localhost)",
+                "Pull request [#" + number + "](https://github.com/example/demo/pull/" + number + ")",
+                "branch `feature/login`", "by `bob`", "https://github.com/example/demo/commit/" + first, "Expires ");
+        String rootId = root.body().path("id").asText();
+
+        String second = Fixtures.sha();
+        RelayEvent updated = awaitOutcome(OutcomeEvent.PreviewUpdated.class, pullRequest("synchronize", number,
+                second));
+        Call update = awaitPost(updated.id());
+        assertThat(update.body().path("root_id").asText()).isEqualTo(rootId);
+        assertThat(update.body().path("message").asText()).contains(":arrows_counterclockwise: Updated to",
+                second.substring(0, 7), "GitOps commit [`", "](https://git.example.org/platform/gitops/commit/");
+
+        RelayEvent closed = awaitOutcome(OutcomeEvent.PreviewDeleted.class, pullRequest("closed", number, second));
+        Call closing = awaitPost(closed.id());
+        assertThat(closing.body().path("root_id").asText()).isEqualTo(rootId);
+        assertThat(closing.body().path("message").asText()).contains(":wastebasket: Closed: pull request #" + number
+                + " merged");
+
+        List<Call> patches = standIn().accepted(call -> call.method().equals("PUT")
+                && call.path().equals("/api/v4/posts/" + rootId + "/patch"));
+        assertThat(patches).extracting(MattermostThreadsTest::attachment).satisfiesExactly(
+                card -> assertThat(card).contains("live, updated to `" + second.substring(0, 7) + "`"),
+                card -> assertThat(card).contains(":white_circle: closed: pull request #" + number + " merged")
+                        .doesNotContain("Expires"));
+        List<Call> roots = standIn().accepted(call -> call.method().equals("POST") && call.body().path("root_id")
+                .isMissingNode() && call.body().path("message").asText().contains("`pr-" + number + "`"));
+        assertThat(roots).as("one thread per preview").hasSize(1);
+    }
+
+    @Test
+    void aSecondNotifierWithNothingInMemoryRepliesInTheSameThread() {
+        int number = ThreadLocalRandom.current().nextInt(1000, 1_000_000);
+        RelayEvent created = awaitOutcome(OutcomeEvent.PreviewCreated.class, pullRequest("opened", number,
+                Fixtures.sha()));
+        String rootId = awaitPost(created.id()).body().path("id").asText();
+
+        // A replica that has just started: its only memory of threads is the compacted topic.
+        DeploymentNotifier replica = new DeploymentNotifier(config, registry, sender, publisher, metrics,
+                bootstrapServers);
+        try {
+            var preview = ((OutcomeEvent.PreviewCreated) EventCodec.outcome(created).orElseThrow()).preview();
+            RelayEvent moved = RelayEvent.of("replica-" + number, "/test", Instant.now(),
+                    new OutcomeEvent.PreviewUpdated(preview, null, "replica-trigger-" + number));
+            replica.handle(new ConsumerRecord<>(Topics.DEPLOYMENTS, 0, 0L, "demo", EventCodec.encode(moved)));
+            assertThat(awaitPost(moved.id()).body().path("root_id").asText()).isEqualTo(rootId);
+        } finally {
+            replica.close();
+        }
+    }
+
+    @Test
+    void aProductionDeploymentGetsItsOwnThreadWhileStagingGetsOnePost() {
+        String sha = Fixtures.sha();
+        RelayEvent production = awaitOutcome(OutcomeEvent.DeploymentCommitted.class,
+                push("github-push-tag", sha, "example/demo"));
+        Call root = awaitPost(production.id());
+        assertThat(root.body().path("root_id").isMissingNode()).isTrue();
+        assertThat(root.body().path("message").asText()).contains(":package: **demo** `production` deployment of",
+                sha);
+        assertThat(attachment(root)).contains("State: :white_check_mark: committed, waiting for the cluster",
+                "[`" + sha.substring(0, 7) + "`](https://github.com/example/demo/commit/" + sha + ")", "(`v1.4.0`)");
+        assertThat(root.body().path("props").path("attachments").path(0).path("color").asText())
+                .isEqualTo(Message.GREEN);
+
+        RelayEvent staging = awaitOutcome(OutcomeEvent.DeploymentCommitted.class,
+                push("github-push-main", Fixtures.sha(), "example/demo"));
+        Call post = awaitPost(staging.id());
+        assertThat(post.body().path("root_id").isMissingNode()).isTrue();
+        assertThat(post.body().path("message").asText()).startsWith(":white_check_mark: **demo** `staging` now runs");
+    }
+
+    @Test
+    void anAppNamingItsChannelIsNotifiedThere() throws Exception {
+        String channel = "chattychannel0000000000000";
+        TestApps.onboard(config.dataDir(), registrySync, "chatty", "source: {repository: github.com/example/chatty}\n"
+                + "image: {repository: registry.example.org/example/chatty}\n"
+                + "environments: {}\npreviews: {pullRequests: true}\n"
+                + "notifications: {mattermost: {channel-id: " + channel + "}}\n");
+        int number = ThreadLocalRandom.current().nextInt(1000, 1_000_000);
+        String opened = github("pull_request", Fixtures.pullRequest("opened", number, "feature/chat", Fixtures.sha(),
+                false, CLOCK.incrementAndGet()).replace("example/demo", "example/chatty")).statusCode(202).extract()
+                .path("events[0]");
+        RelayEvent created = awaitOutcome(OutcomeEvent.PreviewCreated.class, opened);
+        Call root = awaitPost(created.id());
+        assertThat(root.body().path("channel_id").asText()).isEqualTo(channel);
+        assertThat(attachment(root)).contains("https://github.com/example/chatty/pull/" + number);
+    }
+
+    @Test
+    void aRateLimitedPostWaitsAsAskedThenArrives() {
+        standIn().thenAnswer(new Scripted(429, Map.of("Retry-After", "1", "X-Ratelimit-Remaining", "0",
+                "X-Ratelimit-Reset", "1"), Duration.ZERO));
+        double retriesBefore = retries("rate-limited");
+        RelayEvent staging = awaitOutcome(OutcomeEvent.DeploymentCommitted.class,
+                push("github-push-main", Fixtures.sha(), "example/demo"));
+        Call post = awaitPost(staging.id());
+
+        Call limited = standIn().calls().stream().filter(call -> call.status() == 429).reduce((a, b) -> b)
+                .orElseThrow();
+        assertThat(Duration.between(limited.at(), post.at())).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+        assertThat(retries("rate-limited")).isGreaterThan(retriesBefore);
+    }
+
+    @Test
+    void aMattermostThatFailsAndHangsNeverHoldsUpADeploymentAndItsNotificationsAreDeadLetteredThenReplayed() {
+        // Every call hangs past the client's 1 s time-out, then fails.
+        standIn().alwaysAnswer(new Scripted(500, Map.of(), Duration.ofSeconds(3)));
+        String firstSha = Fixtures.sha();
+        String first = push("github-push-main", firstSha, "example/demo");
+        RelayEvent firstDeployed = awaitOutcome(OutcomeEvent.DeploymentCommitted.class, first);
+        String second = push("github-push-main", Fixtures.sha(), "example/demo");
+        RelayEvent secondDeployed = awaitOutcome(OutcomeEvent.DeploymentCommitted.class, second);
+
+        // Both deployments are committed while the notifier is still stuck on the first notification.
+        assertThat(deadLetters.drain(Duration.ofMillis(1))).noneMatch(r -> r.value().contains(firstDeployed.id()));
+        assertThat(standIn().postsOf(firstDeployed.id())).isEmpty();
+        assertThat(standIn().postsOf(secondDeployed.id())).isEmpty();
+        var secondData = (OutcomeEvent.DeploymentCommitted) EventCodec.outcome(secondDeployed).orElseThrow();
+        assertThat(secondData.timings().totalMillis()).isLessThan(10_000);
+
+        ConsumerRecord<String, String> letter = deadLetters.await(r -> r.value().contains(firstDeployed.id()), WAIT);
+        assertThat(header(letter, "dead-letter-topic")).isEqualTo(Topics.NOTIFIER_REPLAY);
+        assertThat(header(letter, "dead-letter-reason")).startsWith("notification-undelivered: Mattermost did not"
+                + " take the post to channel " + MattermostApiEnvironment.CHANNEL + " after 3 attempt(s), last: ");
+        assertThat(retries("timeout")).isPositive();
+
+        deadLetters.await(r -> r.value().contains(secondDeployed.id()), WAIT);
+        standIn().recover();
+        given().header("Authorization", "Bearer " + RelayTestEnvironment.API_TOKEN)
+                .post("/api/dead-letters/replay").then().statusCode(200);
+        assertThat(awaitPost(firstDeployed.id()).body().path("message").asText()).contains(firstSha);
+        awaitPost(secondDeployed.id());
+    }
+
+    @Test
+    void aRefusedPostIsDeadLetteredAtOnce() {
+        standIn().thenAnswer(new Scripted(403, Map.of(), Duration.ZERO));
+        RelayEvent staging = awaitOutcome(OutcomeEvent.DeploymentCommitted.class,
+                push("github-push-main", Fixtures.sha(), "example/demo"));
+        ConsumerRecord<String, String> letter = deadLetters.await(r -> r.value().contains(staging.id()), WAIT);
+        assertThat(header(letter, "dead-letter-reason")).startsWith("notification-refused: Mattermost refused the"
+                + " post to channel " + MattermostApiEnvironment.CHANNEL + ": HTTP 403");
+        assertThat(standIn().calls().stream().filter(call -> call.status() == 403)).hasSize(1);
+    }
+
+    private double retries(String reason) {
+        var counter = metrics.find("relay.notification.retries").tag("sink", "mattermost-api").tag("reason", reason)
+                .counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private static String header(ConsumerRecord<String, String> record, String name) {
+        return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+}
