@@ -55,6 +55,28 @@ class AppSpecParserTest {
     }
 
     @Test
+    void anAppNamesItsMattermostChannelOrAWebhookConfiguredOutsideGit() throws InvalidAppException {
+        AppSpec app = AppSpecParser.parse("shop", """
+                source: {repository: github.com/example/shop}
+                image: {repository: registry.example.org/shop}
+                notifications: {mattermost: {channel-id: shopchannel000000000000000, webhook: team-shop}}
+                """);
+        assertThat(app.notifications().mattermostChannelId()).contains("shopchannel000000000000000");
+        assertThat(app.notifications().mattermostWebhook()).contains("team-shop");
+    }
+
+    @Test
+    void aMattermostSecretInAppYamlIsRefusedWithWhereItBelongs() {
+        assertThatThrownBy(() -> AppSpecParser.parse("shop", """
+                source: {repository: github.com/example/shop}
+                image: {repository: registry.example.org/shop}
+                notifications: {mattermost: {webhook-url: "https://chat.example.org/hooks/abc", channel-id: "Not Valid"}}
+                """)).hasMessageContaining("notifications.mattermost.webhook-url: a Mattermost URL or token is a"
+                + " secret and never lives in Git; configure it as relay.mattermost.webhooks.<name>")
+                .hasMessageContaining("notifications.mattermost.channel-id 'Not Valid' is not a Mattermost channel id");
+    }
+
+    @Test
     void reportsEveryProblemAtOnce() {
         assertThatThrownBy(() -> AppSpecParser.parse("shop", """
                 name: other
