@@ -25,6 +25,7 @@ import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.pipeline.EventPublisher;
+import org.gitopsrelay.testing.EventsDoc;
 import org.gitopsrelay.testing.Fixtures;
 import org.gitopsrelay.testing.MattermostApiEnvironment;
 import org.gitopsrelay.testing.MattermostStandIn;
@@ -88,6 +89,7 @@ class MattermostThreadsTest {
 
     @AfterAll
     void close() {
+        EventsDoc.checkAgainstRealRecords(deployments.drain(Duration.ZERO));
         deployments.close();
         deadLetters.close();
     }

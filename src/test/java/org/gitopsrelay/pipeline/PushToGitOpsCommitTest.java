@@ -28,6 +28,7 @@ import org.gitopsrelay.event.EventTypes;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.gitops.KustomizationFile;
+import org.gitopsrelay.testing.EventsDoc;
 import org.gitopsrelay.testing.Fixtures;
 import org.gitopsrelay.testing.RelayTestEnvironment;
 import org.gitopsrelay.testing.TopicReader;
@@ -78,6 +79,7 @@ class PushToGitOpsCommitTest {
 
     @AfterAll
     void closeReaders() {
+        EventsDoc.checkAgainstRealRecords(deployments.drain(Duration.ZERO));
         deployments.close();
         deadLetters.close();
     }

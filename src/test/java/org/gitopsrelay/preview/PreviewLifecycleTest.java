@@ -25,6 +25,7 @@ import org.gitopsrelay.event.OutcomeEvent.PreviewDeleted;
 import org.gitopsrelay.event.OutcomeEvent.PreviewRefused;
 import org.gitopsrelay.event.OutcomeEvent.PreviewUpdated;
 import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.testing.EventsDoc;
 import org.gitopsrelay.testing.Fixtures;
 import org.gitopsrelay.testing.RelayTestEnvironment;
 import org.gitopsrelay.testing.TestApps;
@@ -67,6 +68,7 @@ class PreviewLifecycleTest {
 
     @AfterAll
     void close() {
+        EventsDoc.checkAgainstRealRecords(deployments.drain(Duration.ZERO));
         deployments.close();
     }
 
