@@ -144,6 +144,27 @@ class ShippedManifestsRenderTest {
                 .as("a pod that is not ready is still scraped, so relay_readiness can say why").isTrue();
     }
 
+    @Test
+    void theServiceMonitorScrapesTheMetricsOfEveryRole() {
+        RenderedManifests deploy = RenderedManifests.of(Path.of("deploy"), tmp);
+        RenderedManifests monitoring = RenderedManifests.of(Path.of("deploy", "monitoring"), tmp);
+        JsonNode monitor = monitoring.one("ServiceMonitor", "gitops-relay");
+        JsonNode metrics = deploy.one("Service", "gitops-relay-metrics");
+
+        assertThat(monitor.path("metadata").path("namespace").asText())
+                .isEqualTo(metrics.path("metadata").path("namespace").asText());
+        Map<String, String> selector = labels(monitor.path("spec").path("selector").path("matchLabels"));
+        List<String> selected = deploy.ofKind("Service").stream()
+                .filter(service -> selects(selector, labels(service.path("metadata").path("labels"))))
+                .map(RenderedManifests::name).toList();
+        assertThat(selected).containsExactly("gitops-relay-metrics");
+        JsonNode endpoint = monitor.path("spec").path("endpoints").path(0);
+        assertThat(endpoint.path("path").asText()).isEqualTo("/q/metrics");
+        assertThat(endpoint.path("port").asText()).isEqualTo("http");
+        assertThat(metrics.path("spec").path("ports").findValuesAsText("name")).contains("http");
+        assertThat(monitoring.one("PrometheusRule", "gitops-relay").path("spec").path("groups")).isNotEmpty();
+    }
+
     private static Map<String, String> podLabels(JsonNode deployment) {
         return labels(deployment.path("spec").path("template").path("metadata").path("labels"));
     }
