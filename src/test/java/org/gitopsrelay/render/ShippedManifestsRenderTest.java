@@ -165,6 +165,17 @@ class ShippedManifestsRenderTest {
         assertThat(monitoring.one("PrometheusRule", "gitops-relay").path("spec").path("groups")).isNotEmpty();
     }
 
+    @Test
+    void theDashboardShipsAsAConfigMapTheGrafanaSidecarLoads() throws IOException {
+        RenderedManifests monitoring = RenderedManifests.of(Path.of("deploy", "monitoring"), tmp);
+
+        JsonNode configMap = monitoring.one("ConfigMap", "gitops-relay-dashboard");
+
+        assertThat(configMap.path("metadata").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
+        assertThat(configMap.path("data").path("gitops-relay.json").asText())
+                .isEqualTo(Files.readString(Path.of("deploy", "monitoring", "dashboards", "gitops-relay.json")));
+    }
+
     private static Map<String, String> podLabels(JsonNode deployment) {
         return labels(deployment.path("spec").path("template").path("metadata").path("labels"));
     }
