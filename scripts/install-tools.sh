@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond Java: git, openssl, ssh-keygen, PostgreSQL 15 (server and client, for
-# the preview database seed script) and Kustomize (kubectl's, or the standalone one).
+# the preview database seed script), promtool (to check the shipped alert rules) and Kustomize (kubectl's, or the
+# standalone one).
 set -euo pipefail
 missing=()
 command -v git >/dev/null || missing+=(git)
@@ -8,6 +9,8 @@ command -v openssl >/dev/null || missing+=(openssl)
 command -v ssh-keygen >/dev/null || missing+=(openssh-client)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 command -v pg_restore >/dev/null || missing+=(postgresql-client-15)
+# Debian ships promtool only inside the prometheus package; the server it also installs is never started here.
+command -v promtool >/dev/null || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${missing[@]}"
 fi
