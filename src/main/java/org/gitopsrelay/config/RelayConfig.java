@@ -34,7 +34,7 @@ public interface RelayConfig {
      * image is deployed once per role and each scales on its own.
      */
     @WithDefault("ingest,handlers,monitor,notifier")
-    java.util.Set<String> roles();
+    String roles();
 
     /**
      * Notifications. With {@code url}, {@code token} and {@code channel-id} set, posts go through the REST API with a

@@ -7,6 +7,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.gitopsrelay.config.Role;
+import org.gitopsrelay.config.Roles;
 import org.gitopsrelay.gitops.GitOpsRepository;
 import org.gitopsrelay.gitops.Snapshot;
 import org.jboss.logging.Logger;
@@ -26,16 +28,21 @@ public class PreviewsLive {
 
     private final GitOpsRepository repository;
     private final MeterRegistry metrics;
+    private final Roles roles;
     private final Map<String, AtomicInteger> live = new ConcurrentHashMap<>();
 
     @Inject
-    public PreviewsLive(GitOpsRepository repository, MeterRegistry metrics) {
+    public PreviewsLive(GitOpsRepository repository, MeterRegistry metrics, Roles roles) {
         this.repository = repository;
         this.metrics = metrics;
+        this.roles = roles;
     }
 
     @Scheduled(every = "${relay.gitops.refresh-interval}", delayed = "5s")
     public synchronized void refresh() {
+        if (!roles.runs(Role.MONITOR)) {
+            return;
+        }
         Snapshot snapshot;
         try {
             snapshot = repository.current();

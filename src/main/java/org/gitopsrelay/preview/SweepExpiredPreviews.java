@@ -10,6 +10,8 @@ import jakarta.inject.Inject;
 
 import org.gitopsrelay.app.AppRegistry;
 import org.gitopsrelay.app.AppSpec;
+import org.gitopsrelay.config.Role;
+import org.gitopsrelay.config.Roles;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.EventTypes;
 import org.gitopsrelay.event.Preview;
@@ -34,18 +36,24 @@ public class SweepExpiredPreviews {
     private final AppRegistry registry;
     private final PreviewWriter writer;
     private final Clock clock;
+    private final Roles roles;
 
     @Inject
-    public SweepExpiredPreviews(GitOpsRepository repository, AppRegistry registry, PreviewWriter writer, Clock clock) {
+    public SweepExpiredPreviews(GitOpsRepository repository, AppRegistry registry, PreviewWriter writer, Clock clock,
+            Roles roles) {
         this.repository = repository;
         this.registry = registry;
         this.writer = writer;
         this.clock = clock;
+        this.roles = roles;
     }
 
     @Scheduled(every = "${relay.previews.sweep-interval:PT5M}", delayed = "${relay.previews.sweep-interval:PT5M}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
+        if (!roles.runs(Role.HANDLERS)) {
+            return;
+        }
         try {
             sweep(clock.instant());
         } catch (RelayException e) {

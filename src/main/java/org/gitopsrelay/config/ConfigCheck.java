@@ -1,0 +1,97 @@
+package org.gitopsrelay.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * Checks the settings at start and refuses to start with every problem listed, so that a typo fails the rollout
+ * rather than a notification or a role going quietly missing. Secrets are never echoed.
+ */
+@ApplicationScoped
+public class ConfigCheck {
+
+    private static final Logger LOG = Logger.getLogger(ConfigCheck.class);
+    private static final Pattern CHANNEL_ID = Pattern.compile("[a-z0-9]{26}");
+
+    private final RelayConfig config;
+
+    @Inject
+    public ConfigCheck(RelayConfig config) {
+        this.config = config;
+    }
+
+    void onStart(@Observes @Priority(0) StartupEvent event) {
+        List<String> problems = problems(config);
+        if (!problems.isEmpty()) {
+            String message = "gitops-relay cannot start: " + String.join("; ", problems);
+            LOG.error(message);
+            throw new IllegalStateException(message);
+        }
+    }
+
+    /** Every problem of the settings, in words an operator can act on. */
+    public static List<String> problems(RelayConfig config) {
+        List<String> problems = new ArrayList<>();
+        try {
+            Role.parse(config.roles());
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
+        RelayConfig.Mattermost mattermost = config.mattermost();
+        if (mattermost.url().isPresent() != mattermost.token().isPresent()) {
+            problems.add("relay.mattermost.url and relay.mattermost.token go together (the REST API needs both)");
+        }
+        mattermost.url().ifPresent(url -> httpUrl("relay.mattermost.url", url, problems));
+        mattermost.webhookUrl().ifPresent(url -> httpUrl("relay.mattermost.webhook-url", url, problems));
+        for (Map.Entry<String, String> webhook : mattermost.webhooks().entrySet()) {
+            httpUrl("relay.mattermost.webhooks." + webhook.getKey(), webhook.getValue(), problems);
+        }
+        mattermost.channelId().filter(id -> !CHANNEL_ID.matcher(id).matches()).ifPresent(id -> problems.add(
+                "relay.mattermost.channel-id '" + id + "' is not a channel id (26 lower-case letters and digits)"));
+        if (mattermost.attempts() < 1) {
+            problems.add("relay.mattermost.attempts must be at least 1");
+        }
+        positive("relay.mattermost.backoff", mattermost.backoff(), problems);
+        positive("relay.mattermost.timeout", mattermost.timeout(), problems);
+        if (mattermost.maxBackoff().compareTo(mattermost.backoff()) < 0) {
+            problems.add("relay.mattermost.max-backoff must not be shorter than relay.mattermost.backoff");
+        }
+        config.gitops().webUrl().ifPresent(url -> httpUrl("relay.gitops.web-url", url, problems));
+        return problems;
+    }
+
+    private static void positive(String key, Duration value, List<String> problems) {
+        if (value.isZero() || value.isNegative()) {
+            problems.add(key + " must be positive");
+        }
+    }
+
+    /** The value may be a secret (a webhook URL): only its shape is reported. */
+    private static void httpUrl(String key, String value, List<String> problems) {
+        Optional<URI> uri;
+        try {
+            uri = Optional.of(URI.create(value.trim()));
+        } catch (IllegalArgumentException e) {
+            uri = Optional.empty();
+        }
+        boolean ok = uri.filter(u -> ("https".equals(u.getScheme()) || "http".equals(u.getScheme()))
+                && u.getHost() != null).isPresent();
+        if (!ok) {
+            problems.add(key + " is not an http(s) URL");
+        }
+    }
+}

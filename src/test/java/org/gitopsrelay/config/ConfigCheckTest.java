@@ -1,0 +1,59 @@
+package org.gitopsrelay.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+
+import org.gitopsrelay.testing.TestConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigCheckTest {
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void theDefaultsRunEveryRoleAndPassTheCheck() {
+        RelayConfig config = TestConfig.relay(dataDir);
+        assertThat(Role.parse(config.roles())).containsExactlyInAnyOrder(Role.values());
+        assertThat(ConfigCheck.problems(config)).isEmpty();
+    }
+
+    @Test
+    void anUnknownRoleIsRefusedWithTheKnownOnes() {
+        assertThatThrownBy(() -> Role.parse("ingest, handler")).hasMessage(
+                "relay.roles: unknown role 'handler'; the roles are ingest, handlers, monitor, notifier");
+        assertThat(Role.parse(" Monitor,notifier ")).containsExactly(Role.MONITOR, Role.NOTIFIER);
+        assertThat(ConfigCheck.problems(TestConfig.relay(dataDir, "relay.roles", ","))).singleElement().asString()
+                .startsWith("relay.roles is empty");
+    }
+
+    @Test
+    void everyMattermostMistakeIsListedAndNoSecretIsEchoed() {
+        String secretHook = "chat.example.org/hooks/s3cr3t-k3y";
+        RelayConfig config = TestConfig.relay(dataDir,
+                "relay.mattermost.url", "https://chat.example.org",
+                "relay.mattermost.webhook-url", secretHook,
+                "relay.mattermost.channel-id", "Town Square",
+                "relay.mattermost.attempts", "0",
+                "relay.mattermost.backoff", "PT10S",
+                "relay.mattermost.max-backoff", "PT1S");
+        assertThat(ConfigCheck.problems(config)).containsExactly(
+                "relay.mattermost.url and relay.mattermost.token go together (the REST API needs both)",
+                "relay.mattermost.webhook-url is not an http(s) URL",
+                "relay.mattermost.channel-id 'Town Square' is not a channel id (26 lower-case letters and digits)",
+                "relay.mattermost.attempts must be at least 1",
+                "relay.mattermost.max-backoff must not be shorter than relay.mattermost.backoff");
+        assertThat(String.join(" ", ConfigCheck.problems(config))).doesNotContain("s3cr3t");
+    }
+
+    @Test
+    void namedWebhooksAreCheckedToo() {
+        RelayConfig config = TestConfig.relay(dataDir, "relay.mattermost.webhooks.team-a", "ftp://x/hooks/abc");
+        assertThat(config.mattermost().webhooks()).containsKey("team-a");
+        assertThat(ConfigCheck.problems(config)).containsExactly(
+                "relay.mattermost.webhooks.team-a is not an http(s) URL");
+    }
+}
