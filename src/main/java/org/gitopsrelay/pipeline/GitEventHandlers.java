@@ -18,6 +18,7 @@ import org.gitopsrelay.monitor.RelayMetrics;
 import org.gitopsrelay.preview.ClosePreview;
 import org.gitopsrelay.preview.OpenPreview;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -26,6 +27,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 public class GitEventHandlers {
 
     private static final Logger LOG = Logger.getLogger(GitEventHandlers.class);
+    private static final Logger HANDLED = Logger.getLogger("gitops-relay.handled");
 
     private final AppRegistry registry;
     private final RegistrySync registrySync;
@@ -46,6 +48,7 @@ public class GitEventHandlers {
     }
 
     public void handle(RelayEvent event) {
+        long started = System.nanoTime();
         GitChange change;
         try {
             change = EventCodec.gitChange(event);
@@ -59,36 +62,39 @@ public class GitEventHandlers {
             app = registry.app(event.app());
         }
         if (app.isEmpty()) {
-            count(event, "ignored");
+            handled(event, "-", "ignored", started);
             LOG.warnf("Event %s is for app %s, which is no longer registered: ignored", event.id(), event.app());
             return;
         }
         Optional<String> ignored = Routing.ignoredBy(app.get(), change);
         if (ignored.isPresent()) {
-            count(event, "ignored");
+            handled(event, "-", "ignored", started);
             LOG.infof("Event %s ignored: %s", event.id(), ignored.get());
             return;
         }
         if (change instanceof GitChange.Push push) {
-            handlePush(event, app.get(), push);
+            handlePush(event, app.get(), push, started);
         } else if (change instanceof GitChange.PullRequest pr) {
-            count(event, Routing.CLOSED.equals(pr.action()) ? closePreview.forPullRequest(event, app.get(), pr)
-                    : openPreview.forPullRequest(event, app.get(), pr));
+            handled(event, "pr-" + pr.number(), Routing.CLOSED.equals(pr.action())
+                    ? closePreview.forPullRequest(event, app.get(), pr)
+                    : openPreview.forPullRequest(event, app.get(), pr), started);
         } else if (change instanceof GitChange.RefDeleted deleted) {
-            count(event, closePreview.forBranch(event, app.get(), deleted.refName(), null));
+            handled(event, "branch preview", closePreview.forBranch(event, app.get(), deleted.refName(), null),
+                    started);
         }
         registrySync.refreshFromCache();
     }
 
-    private void handlePush(RelayEvent event, AppSpec app, GitChange.Push push) {
+    private void handlePush(RelayEvent event, AppSpec app, GitChange.Push push, long started) {
         if (push.deleted()) {
-            count(event, closePreview.forBranch(event, app, push.refName(), push.pushedAt()));
+            handled(event, "branch preview", closePreview.forBranch(event, app, push.refName(), push.pushedAt()),
+                    started);
             return;
         }
         List<DeployPushToEnvironment.Result> results = deployPush.handle(event, app, push);
-        results.forEach(result -> count(event, result.outcome()));
+        results.forEach(result -> handled(event, result.environment(), result.outcome(), started));
         if (Routing.feedsBranchPreview(app, push)) {
-            count(event, openPreview.forBranch(event, app, push));
+            handled(event, "branch preview", openPreview.forBranch(event, app, push), started);
         }
         // A change that cannot be deployed as it is goes to the dead-letter topic too, to be replayed once the
         // overlay or app.yaml is fixed; its failed event is already published.
@@ -97,7 +103,27 @@ public class GitEventHandlers {
         });
     }
 
-    private void count(RelayEvent event, String outcome) {
+    /**
+     * One log line per event and environment (or preview) it touched, with its id, app, environment, outcome and
+     * duration also in the MDC, so that JSON logs can be searched by any of them; and the outcome counted.
+     */
+    private void handled(RelayEvent event, String environment, String outcome, long started) {
         metrics.counter(RelayMetrics.EVENTS_HANDLED, "type", event.type(), "outcome", outcome).increment();
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        MDC.put("eventId", event.id());
+        MDC.put("app", event.app());
+        MDC.put("environment", environment);
+        MDC.put("outcome", outcome);
+        MDC.put("durationMs", String.valueOf(millis));
+        try {
+            HANDLED.infof("Handled %s %s for %s/%s: %s in %d ms", event.type(), event.id(), event.app(), environment,
+                    outcome, millis);
+        } finally {
+            MDC.remove("eventId");
+            MDC.remove("app");
+            MDC.remove("environment");
+            MDC.remove("outcome");
+            MDC.remove("durationMs");
+        }
     }
 }

@@ -20,6 +20,7 @@ import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.testing.Fixtures;
+import org.gitopsrelay.testing.LogCapture;
 import org.gitopsrelay.testing.MattermostStandIn;
 import org.gitopsrelay.testing.MattermostStandIn.Call;
 import org.gitopsrelay.testing.MattermostWebhookEnvironment;
@@ -55,15 +56,21 @@ class IncomingWebhookAndDoraTest {
     RegistrySync registrySync;
 
     private TopicReader deployments;
+    private LogCapture logs;
 
     @BeforeAll
     void read() {
+        logs = LogCapture.attach();
         deployments = new TopicReader(Topics.DEPLOYMENTS);
     }
 
     @AfterAll
     void close() {
+        logs.close();
         deployments.close();
+        // The webhook URLs' keys are the secrets: they must never reach a log line.
+        assertThat(logs.leaking(MattermostWebhookEnvironment.DEFAULT_KEY, MattermostWebhookEnvironment.TEAM_B_KEY,
+                RelayTestEnvironment.GITHUB_SECRET, RelayTestEnvironment.API_TOKEN)).isEmpty();
     }
 
     private static MattermostStandIn standIn() {

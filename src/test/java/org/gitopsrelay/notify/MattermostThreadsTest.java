@@ -27,6 +27,7 @@ import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.pipeline.EventPublisher;
 import org.gitopsrelay.testing.EventsDoc;
 import org.gitopsrelay.testing.Fixtures;
+import org.gitopsrelay.testing.LogCapture;
 import org.gitopsrelay.testing.MattermostApiEnvironment;
 import org.gitopsrelay.testing.MattermostStandIn;
 import org.gitopsrelay.testing.MattermostStandIn.Call;
@@ -80,15 +81,27 @@ class MattermostThreadsTest {
 
     private TopicReader deployments;
     private TopicReader deadLetters;
+    private LogCapture logs;
 
     @BeforeAll
     void read() {
+        logs = LogCapture.attach();
         deployments = new TopicReader(Topics.DEPLOYMENTS);
         deadLetters = new TopicReader(Topics.DEAD_LETTER);
     }
 
     @AfterAll
     void close() {
+        logs.close();
+        // Real events, retries, time-outs, refusals and dead letters happened: none of it may log a secret.
+        assertThat(logs.lines()).extracting(LogCapture.Line::logger).contains(MattermostSender.class.getName(),
+                DeploymentNotifier.class.getName(), "gitops-relay.handled");
+        assertThat(logs.leaking(MattermostStandIn.TOKEN, RelayTestEnvironment.GITHUB_SECRET,
+                RelayTestEnvironment.API_TOKEN)).isEmpty();
+        List<LogCapture.Line> handled = logs.lines().stream().filter(line -> line.logger().equals(
+                "gitops-relay.handled")).toList();
+        assertThat(handled).isNotEmpty().allSatisfy(line -> assertThat(line.mdc()).containsKeys("eventId", "app",
+                "environment", "outcome", "durationMs"));
         EventsDoc.checkAgainstRealRecords(deployments.drain(Duration.ZERO));
         deployments.close();
         deadLetters.close();
