@@ -94,8 +94,7 @@ class MattermostThreadsTest {
     void close() {
         logs.close();
         // Real events, retries, time-outs, refusals and dead letters happened: none of it may log a secret.
-        assertThat(logs.lines()).extracting(LogCapture.Line::logger).contains(MattermostSender.class.getName(),
-                DeploymentNotifier.class.getName(), "gitops-relay.handled");
+        assertThat(logs.lines()).extracting(LogCapture.Line::logger).contains("gitops-relay.handled");
         assertThat(logs.leaking(MattermostStandIn.TOKEN, RelayTestEnvironment.GITHUB_SECRET,
                 RelayTestEnvironment.API_TOKEN)).isEmpty();
         List<LogCapture.Line> handled = logs.lines().stream().filter(line -> line.logger().equals(
@@ -183,6 +182,25 @@ class MattermostThreadsTest {
         List<Call> roots = standIn().accepted(call -> call.method().equals("POST") && call.body().path("root_id")
                 .isMissingNode() && call.body().path("message").asText().contains("`pr-" + number + "`"));
         assertThat(roots).as("one thread per preview").hasSize(1);
+        saveExample(root, List.of(update, closing), patches.get(patches.size() - 1));
+    }
+
+    /** The thread as Mattermost received it, for the README's rendered example. */
+    private static void saveExample(Call root, List<Call> replies, Call lastPatch) {
+        StringBuilder text = new StringBuilder("Root post (as first posted):\n> ")
+                .append(root.body().path("message").asText()).append("\n> ")
+                .append(attachment(root).replace("\n", "\n> ")).append("\n\n");
+        for (Call reply : replies) {
+            text.append("Reply:\n> ").append(reply.body().path("message").asText()).append("\n\n");
+        }
+        text.append("Root post (as edited last):\n> ").append(lastPatch.body().path("message").asText())
+                .append("\n> ").append(attachment(lastPatch).replace("\n", "\n> ")).append('\n');
+        try {
+            java.nio.file.Files.createDirectories(java.nio.file.Path.of("target"));
+            java.nio.file.Files.writeString(java.nio.file.Path.of("target/preview-thread-example.md"), text);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
