@@ -98,8 +98,14 @@ public class DeploymentNotifier {
         if (outcome.isEmpty() || delivered.contains(event.id())) {
             return;
         }
-        NotificationRoute route = NotificationRoute.of(config.mattermost(), registry.app(outcome.get().app())
-                .map(AppSpec::notifications));
+        Optional<org.gitopsrelay.app.NotificationSettings> settings = registry.app(outcome.get().app())
+                .map(AppSpec::notifications);
+        settings.flatMap(org.gitopsrelay.app.NotificationSettings::mattermostWebhook)
+                .filter(name -> NotificationRoute.webhookNamed(config.mattermost().webhooks(), name).isEmpty())
+                .ifPresent(name -> LOG.warnf("App %s names the Mattermost webhook '%s', which is not configured"
+                        + " (relay.mattermost.webhooks.%s): its notifications go to the default", outcome.get().app(),
+                        name, name));
+        NotificationRoute route = NotificationRoute.of(config.mattermost(), settings);
         try {
             deliver(event.id(), outcome.get(), route);
             delivered.firstTime(event.id());

@@ -20,7 +20,7 @@ record NotificationRoute(Kind kind, String target) {
 
     static NotificationRoute of(RelayConfig.Mattermost config, Optional<NotificationSettings> app) {
         Optional<String> namedWebhook = app.flatMap(NotificationSettings::mattermostWebhook)
-                .map(name -> config.webhooks().get(name));
+                .flatMap(name -> webhookNamed(config.webhooks(), name));
         if (namedWebhook.isPresent()) {
             return new NotificationRoute(Kind.WEBHOOK, namedWebhook.get());
         }
@@ -34,6 +34,20 @@ record NotificationRoute(Kind kind, String target) {
             return new NotificationRoute(Kind.WEBHOOK, config.webhookUrl().get());
         }
         return new NotificationRoute(Kind.LOG, null);
+    }
+
+    /**
+     * The webhook configured under {@code name}. Given as an environment variable
+     * ({@code RELAY_MATTERMOST_WEBHOOKS_TEAM_SHOP}) the key reads {@code team.shop}: '-', '_' and '.' are one.
+     */
+    static Optional<String> webhookNamed(java.util.Map<String, String> webhooks, String name) {
+        String wanted = canonical(name);
+        return webhooks.entrySet().stream().filter(entry -> canonical(entry.getKey()).equals(wanted))
+                .map(java.util.Map.Entry::getValue).findFirst();
+    }
+
+    private static String canonical(String name) {
+        return name.toLowerCase(java.util.Locale.ROOT).replaceAll("[-_.]", "-");
     }
 
     String sink() {
