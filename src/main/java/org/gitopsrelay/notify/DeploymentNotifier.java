@@ -122,9 +122,9 @@ public class DeploymentNotifier {
                 Message message = text.line(outcome);
                 if (outcome instanceof OutcomeEvent.DeploymentFailed || outcome instanceof OutcomeEvent.AppInvalid
                         || outcome instanceof OutcomeEvent.PreviewRefused) {
-                    NOTIFICATIONS.warnf("[%s] %s", outcome.app(), message.text());
+                    NOTIFICATIONS.warnf("[%s] %s", outcome.app(), message.logText());
                 } else {
-                    NOTIFICATIONS.infof("[%s] %s", outcome.app(), message.text());
+                    NOTIFICATIONS.infof("[%s] %s", outcome.app(), message.logText());
                 }
                 count(route.sink(), "sent");
             }

@@ -9,8 +9,14 @@ public record Message(String headline, String card, String color) {
     static final String BLUE = "#1f78d1";
     static final String GREY = "#8a8a8a";
 
-    /** The whole message as plain Markdown, for the log and for a reader without attachments. */
+    /** The whole message as Markdown, for a reader without attachments. */
     public String text() {
         return card == null || card.isEmpty() ? headline : headline + "\n" + card;
+    }
+
+    /** The message for a log line: one line, without Markdown's escapes, bold or mention breakers. */
+    public String logText() {
+        return text().replace("\n", " | ").replaceAll("\\\\([\\\\`*_~\\[\\]()<>|!])", "$1").replace("**", "")
+                .replace("\u2060", "");
     }
 }

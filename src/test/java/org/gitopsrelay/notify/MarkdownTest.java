@@ -36,4 +36,11 @@ class MarkdownTest {
         assertThat(Markdown.shortSha("3f2a9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b")).isEqualTo("3f2a9c0");
         assertThat(Markdown.shortSha("](https://evil")).isEmpty();
     }
+
+    @Test
+    void aLogLineIsOneReadableLine() {
+        Message message = new Message(":x: **shop** failed: " + Markdown.plain("cap (previews.max) @bob", 100),
+                "line one\nline two", Message.RED);
+        assertThat(message.logText()).isEqualTo(":x: shop failed: cap (previews.max) @bob | line one | line two");
+    }
 }
