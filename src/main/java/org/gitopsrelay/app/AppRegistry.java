@@ -14,6 +14,8 @@ import java.util.function.Supplier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.gitopsrelay.config.Role;
+import org.gitopsrelay.config.Roles;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.RelayEvent;
@@ -44,14 +46,16 @@ public class AppRegistry {
 
     private final MeterRegistry metrics;
     private final EventPublisher publisher;
+    private final Roles roles;
     private final Map<String, AtomicInteger> invalidGauges = new ConcurrentHashMap<>();
     private final AtomicInteger registered = new AtomicInteger();
     private volatile State state = new State(null, Map.of(), Map.of(), Map.of());
 
     @Inject
-    public AppRegistry(MeterRegistry metrics, EventPublisher publisher) {
+    public AppRegistry(MeterRegistry metrics, EventPublisher publisher, Roles roles) {
         this.metrics = metrics;
         this.publisher = publisher;
+        this.roles = roles;
         Gauge.builder(RelayMetrics.APPS_REGISTERED, registered, AtomicInteger::get)
                 .description("Apps whose app.yaml is valid").register(metrics);
     }
@@ -108,7 +112,8 @@ public class AppRegistry {
         registered.set(apps.size());
         for (Map.Entry<String, String> broken : invalid.entrySet()) {
             gauge(broken.getKey()).set(1);
-            if (!broken.getValue().equals(previous.invalid().get(broken.getKey()))) {
+            // Every role reads the registry; one reports, or each monitor and notifier restart would say it again.
+            if (roles.runs(Role.HANDLERS) && !broken.getValue().equals(previous.invalid().get(broken.getKey()))) {
                 report(broken.getKey(), broken.getValue(), commit);
             }
         }

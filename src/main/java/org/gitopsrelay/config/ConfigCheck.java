@@ -35,6 +35,7 @@ public class ConfigCheck {
     }
 
     void onStart(@Observes @Priority(0) StartupEvent event) {
+        warnings(config).forEach(LOG::warn);
         List<String> problems = problems(config);
         if (!problems.isEmpty()) {
             String message = "gitops-relay cannot start: " + String.join("; ", problems);
@@ -72,6 +73,20 @@ public class ConfigCheck {
         }
         config.gitops().webUrl().ifPresent(url -> httpUrl("relay.gitops.web-url", url, problems));
         return problems;
+    }
+
+    /** Settings that work but are likely not what was meant. */
+    public static List<String> warnings(RelayConfig config) {
+        List<String> warnings = new ArrayList<>();
+        RelayConfig.Mattermost mattermost = config.mattermost();
+        if (mattermost.url().isPresent() && mattermost.token().isPresent() && mattermost.channelId().isEmpty()) {
+            warnings.add("relay.mattermost.channel-id is not set: apps whose app.yaml names no channel are notified"
+                    + " through relay.mattermost.webhook-url if set, else only in the log");
+        }
+        if (mattermost.url().filter(url -> url.trim().startsWith("http://")).isPresent()) {
+            warnings.add("relay.mattermost.url is plain http: the bot token crosses the network unencrypted");
+        }
+        return warnings;
     }
 
     private static void positive(String key, Duration value, List<String> problems) {

@@ -70,7 +70,17 @@ public final class EventCodec {
      * producer's), which readers skip.
      */
     public static java.util.Optional<OutcomeEvent> outcome(RelayEvent event) {
-        return OutcomeEvent.classOf(event.type()).map(type -> fromData(event, type));
+        java.util.Optional<OutcomeEvent> outcome = OutcomeEvent.classOf(event.type()).map(type -> fromData(event,
+                type));
+        outcome.ifPresent(data -> {
+            boolean incomplete = data instanceof OutcomeEvent.PreviewEvent preview ? preview.preview() == null
+                    || preview.preview().app() == null || preview.preview().slug() == null : data.app() == null;
+            if (incomplete) {
+                throw new IllegalArgumentException("event " + event.id() + " of type " + event.type()
+                        + " lacks the app it is about (data.app, or data.preview.app and slug)");
+            }
+        });
+        return outcome;
     }
 
     /** A stable id from the parts that identify an event, so that a redelivery gets the same id. */

@@ -42,6 +42,11 @@ public class TopicBootstrap {
 
     private NewTopic newTopic(String name) {
         NewTopic topic = new NewTopic(name, config.kafka().partitions(), config.kafka().replicationFactor());
+        if (name.equals(Topics.NOTIFIER_THREADS)) {
+            // Thread roots of long-closed previews and old deployments need not be kept for ever.
+            return topic.configs(Map.of("cleanup.policy", "compact,delete", "retention.ms",
+                    String.valueOf(java.time.Duration.ofDays(90).toMillis())));
+        }
         return Topics.COMPACTED.contains(name) ? topic.configs(Map.of("cleanup.policy", "compact")) : topic;
     }
 

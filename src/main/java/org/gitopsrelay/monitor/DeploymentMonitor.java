@@ -10,18 +10,24 @@ import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.gitopsrelay.app.AppRegistry;
+import org.gitopsrelay.app.AppSpec;
 import org.gitopsrelay.config.RelayConfig;
+import org.gitopsrelay.config.Role;
+import org.gitopsrelay.config.Roles;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.pipeline.EventPublisher;
 import org.gitopsrelay.pipeline.KeyValueTopic;
+import org.gitopsrelay.pipeline.RelayException;
 import org.gitopsrelay.pipeline.SeenEvents;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 
 /**
@@ -39,12 +45,20 @@ public class DeploymentMonitor {
     private final SeenEvents seen = new SeenEvents(10_000);
     private final KeyValueTopicLedger ledger;
     private final DoraMetrics dora;
+    private final AppRegistry registry;
+    private final Roles roles;
+    private final Duration retryWait;
+    private volatile boolean closing;
 
     @Inject
     public DeploymentMonitor(MeterRegistry metrics, PreviewsLive previewsLive, EventPublisher publisher,
-            RelayConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+            RelayConfig config, AppRegistry registry, Roles roles,
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
         this.metrics = metrics;
         this.previewsLive = previewsLive;
+        this.registry = registry;
+        this.roles = roles;
+        this.retryWait = config.kafka().sendTimeout();
         this.ledger = new KeyValueTopicLedger(() -> new KeyValueTopic(Topics.MONITOR_STATE, bootstrapServers,
                 publisher, config.kafka().sendTimeout()));
         this.dora = new DoraMetrics(metrics, ledger);
@@ -66,8 +80,13 @@ public class DeploymentMonitor {
             return;
         }
         Instant at = event.time() == null ? Instant.now() : event.time();
-        // A failure (Kafka down while the ledger is written) leaves the event unseen: its redelivery counts it.
-        dora.record(outcome.get(), at);
+        try {
+            recordWhenKafkaAllows(outcome.get(), at);
+        } catch (RuntimeException e) {
+            // One event the monitor cannot read must not stop it; it is named so that it can be looked at.
+            LOG.errorf(e, "Monitor could not count event %s (%s)", event.id(), event.type());
+            return;
+        }
         seen.firstTime(event.id());
         if (outcome.get() instanceof OutcomeEvent.DeploymentCommitted committed) {
             count(committed.app(), committed.environment(), "committed");
@@ -83,6 +102,38 @@ public class DeploymentMonitor {
         }
     }
 
+    /** The ledger lives in Kafka: while Kafka is away the monitor waits, rather than count half an event. */
+    private void recordWhenKafkaAllows(OutcomeEvent outcome, Instant at) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                dora.record(outcome, at);
+                return;
+            } catch (RelayException e) {
+                if (!e.reason().retryable() || closing) {
+                    throw e;
+                }
+                LOG.warnf("Monitor waits for Kafka to record DORA figures (attempt %d): %s", attempt, e.getMessage());
+                try {
+                    Thread.sleep(retryWait.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Every registered app's environments get their DORA series at zero, so the first event counts. */
+    @Scheduled(every = "${relay.gitops.refresh-interval}", delayed = "3s")
+    void prepareSeries() {
+        if (!roles.runs(Role.MONITOR)) {
+            return;
+        }
+        for (AppSpec app : registry.apps().values()) {
+            app.environments().forEach(env -> dora.prepare(app.name(), env.name()));
+        }
+    }
+
     private void count(String app, String environment, String outcome) {
         metrics.counter(RelayMetrics.DEPLOYMENTS, "app", app, "environment", environment, "outcome", outcome)
                 .increment();
@@ -90,6 +141,7 @@ public class DeploymentMonitor {
 
     @PreDestroy
     void close() {
+        closing = true;
         ledger.close();
     }
 }

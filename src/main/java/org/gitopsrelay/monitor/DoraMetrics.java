@@ -49,33 +49,46 @@ public final class DoraMetrics {
         }
     }
 
+    // The ledger first: if Kafka fails there, nothing is counted yet and the whole event can be tried again.
     private void deployed(DeploymentCommitted event, Instant at) {
         String app = event.app();
         String environment = event.environment();
+        Optional<Instant> since = ledger.failingSince(app, environment);
+        if (since.isPresent()) {
+            ledger.recovered(app, environment);
+        }
         metrics.counter(RelayMetrics.DORA_DEPLOYMENTS, "app", app, "environment", environment, "outcome", "committed")
                 .increment();
         if (event.committedAt() != null && !at.isBefore(event.committedAt())) {
             histogram(RelayMetrics.DORA_LEAD_TIME, app, environment, "stage", "committed")
                     .record(Duration.between(event.committedAt(), at));
         }
-        Optional<Instant> since = ledger.failingSince(app, environment);
-        if (since.isPresent()) {
-            if (!at.isBefore(since.get())) {
-                histogram(RelayMetrics.DORA_RECOVERY_TIME, app, environment).record(Duration.between(since.get(), at));
-            }
-            ledger.recovered(app, environment);
+        if (since.isPresent() && !at.isBefore(since.get())) {
+            histogram(RelayMetrics.DORA_RECOVERY_TIME, app, environment).record(Duration.between(since.get(), at));
         }
     }
 
     private void failed(DeploymentFailed event, Instant at) {
         String app = event.app();
         String environment = event.environment();
-        metrics.counter(RelayMetrics.DORA_DEPLOYMENTS, "app", app, "environment", environment, "outcome", "failed")
-                .increment();
-        metrics.counter(RelayMetrics.DORA_CHANGE_FAILURES, "app", app, "environment", environment).increment();
         if (ledger.failingSince(app, environment).isEmpty()) {
             ledger.failed(app, environment, at);
         }
+        metrics.counter(RelayMetrics.DORA_DEPLOYMENTS, "app", app, "environment", environment, "outcome", "failed")
+                .increment();
+        metrics.counter(RelayMetrics.DORA_CHANGE_FAILURES, "app", app, "environment", environment).increment();
+    }
+
+    /**
+     * Creates an environment's series at zero before its first event, so that Prometheus' {@code increase()} counts
+     * that first deployment, failure or recovery (a series born at 1 shows no increase).
+     */
+    public void prepare(String app, String environment) {
+        metrics.counter(RelayMetrics.DORA_DEPLOYMENTS, "app", app, "environment", environment, "outcome", "committed");
+        metrics.counter(RelayMetrics.DORA_DEPLOYMENTS, "app", app, "environment", environment, "outcome", "failed");
+        metrics.counter(RelayMetrics.DORA_CHANGE_FAILURES, "app", app, "environment", environment);
+        histogram(RelayMetrics.DORA_LEAD_TIME, app, environment, "stage", "committed");
+        histogram(RelayMetrics.DORA_RECOVERY_TIME, app, environment);
     }
 
     private Timer histogram(String name, String app, String environment, String... tags) {

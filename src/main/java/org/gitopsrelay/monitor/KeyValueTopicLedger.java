@@ -11,7 +11,7 @@ import org.gitopsrelay.pipeline.KeyValueTopic;
 final class KeyValueTopicLedger implements DoraMetrics.FailureLedger, AutoCloseable {
 
     private final Supplier<KeyValueTopic> opener;
-    private KeyValueTopic topic;
+    private volatile KeyValueTopic topic;
 
     KeyValueTopicLedger(Supplier<KeyValueTopic> opener) {
         this.opener = opener;
@@ -52,10 +52,12 @@ final class KeyValueTopicLedger implements DoraMetrics.FailureLedger, AutoClosea
         return topic;
     }
 
+    // Not synchronized: a read waiting for Kafka must not hold up the stop.
     @Override
-    public synchronized void close() {
-        if (topic != null) {
-            topic.close();
+    public void close() {
+        KeyValueTopic open = topic;
+        if (open != null) {
+            open.close();
         }
     }
 }

@@ -47,7 +47,7 @@ public class PreviewsLive {
         try {
             snapshot = repository.current();
         } catch (RuntimeException e) {
-            LOG.debugf("Live previews not counted: %s", e.getMessage());
+            LOG.warnf("Live previews not counted (the last count stays): %s", e.getMessage());
             return;
         }
         var apps = snapshot.folders("apps");

@@ -41,7 +41,9 @@ public class ReadinessGauge {
         try {
             payload = health.getReadiness().getPayload();
         } catch (RuntimeException e) {
-            LOG.debugf("Readiness not measured: %s", e.getMessage());
+            // A check that cannot even be asked is not ready: never leave the last "up" standing.
+            LOG.warnf("Readiness could not be read, every check counts as down: %s", e.getMessage());
+            checks.values().forEach(check -> check.set(0));
             return;
         }
         for (JsonValue value : payload.getJsonArray("checks")) {

@@ -11,6 +11,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.gitopsrelay.app.AppRegistry;
 import org.gitopsrelay.app.AppSpec;
+import org.gitopsrelay.app.NotificationSettings;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.OutcomeEvent;
@@ -52,7 +53,8 @@ public class DeploymentNotifier {
     private final MeterRegistry metrics;
     private final String bootstrapServers;
     private final SeenEvents delivered = new SeenEvents(10_000);
-    private KeyValueTopic threads;
+    private volatile KeyValueTopic threads;
+    private volatile boolean closing;
 
     @Inject
     public DeploymentNotifier(RelayConfig config, AppRegistry registry, MattermostSender sender,
@@ -78,18 +80,16 @@ public class DeploymentNotifier {
         handle(record);
     }
 
-    /** One at a time across both channels: two events of one thread must not both open it. */
+    /**
+     * One at a time across both channels: two events of one thread must not both open it. Whatever goes wrong with
+     * one notification dead-letters it with its reason; only when even that is impossible (Kafka gone while the
+     * service stops) does the exception leave, and the channel's {@code fail} strategy keeps its offset uncommitted.
+     */
     synchronized void handle(ConsumerRecord<String, String> record) {
         RelayEvent event;
-        try {
-            event = EventCodec.decode(record.value());
-        } catch (IllegalArgumentException e) {
-            LOG.warnf("Notifier skipped an unreadable record %s-%d@%d: %s", record.topic(), record.partition(),
-                    record.offset(), e.getMessage());
-            return;
-        }
         Optional<OutcomeEvent> outcome;
         try {
+            event = EventCodec.decode(record.value());
             outcome = EventCodec.outcome(event);
         } catch (IllegalArgumentException e) {
             deadLetter(record, new RelayException(Reason.UNREADABLE_EVENT, e.getMessage(), e), "unreadable");
@@ -98,23 +98,26 @@ public class DeploymentNotifier {
         if (outcome.isEmpty() || delivered.contains(event.id())) {
             return;
         }
-        Optional<org.gitopsrelay.app.NotificationSettings> settings = registry.app(outcome.get().app())
-                .map(AppSpec::notifications);
-        settings.flatMap(org.gitopsrelay.app.NotificationSettings::mattermostWebhook)
+        Optional<NotificationSettings> settings = registry.app(outcome.get().app()).map(AppSpec::notifications);
+        settings.flatMap(NotificationSettings::mattermostWebhook)
                 .filter(name -> NotificationRoute.webhookNamed(config.mattermost().webhooks(), name).isEmpty())
                 .ifPresent(name -> LOG.warnf("App %s names the Mattermost webhook '%s', which is not configured"
                         + " (relay.mattermost.webhooks.%s): its notifications go to the default", outcome.get().app(),
                         name, name));
         NotificationRoute route = NotificationRoute.of(config.mattermost(), settings);
         try {
-            deliver(event.id(), outcome.get(), route);
+            deliver(event, outcome.get(), route);
             delivered.firstTime(event.id());
         } catch (RelayException e) {
             deadLetter(record, e, route.sink());
+        } catch (RuntimeException e) {
+            deadLetter(record, new RelayException(Reason.INTERNAL, "Unexpected failure: " + e.getClass().getName()
+                    + ": " + e.getMessage(), e), route.sink());
         }
     }
 
-    private void deliver(String eventId, OutcomeEvent outcome, NotificationRoute route) {
+    private void deliver(RelayEvent event, OutcomeEvent outcome, NotificationRoute route) {
+        String eventId = event.id();
         NotificationText text = new NotificationText(registry.app(outcome.app()).map(AppSpec::source),
                 config.gitops().webUrl());
         switch (route.kind()) {
@@ -132,14 +135,15 @@ public class DeploymentNotifier {
                 sender.postWebhook(route.target(), text.line(outcome), eventId);
                 count(route.sink(), "sent");
             }
-            case API -> postInThread(eventId, outcome, route.target(), text);
+            case API -> postInThread(eventId, event.time(), outcome, route.target(), text);
         }
     }
 
-    private void postInThread(String eventId, OutcomeEvent outcome, String channelId, NotificationText text) {
+    private void postInThread(String eventId, java.time.Instant at, OutcomeEvent outcome, String channelId,
+            NotificationText text) {
         Optional<String> key = ThreadPlanner.threadKey(outcome, config.mattermost().threadedEnvironments());
         Optional<ThreadState> thread = key.flatMap(k -> threads().get(k)).map(DeploymentNotifier::readThread);
-        NotificationPlan plan = ThreadPlanner.plan(outcome, eventId, text, true, key, thread);
+        NotificationPlan plan = ThreadPlanner.plan(outcome, eventId, at, text, true, key, thread);
         if (plan instanceof NotificationPlan.Skip skip) {
             LOG.debugf("Notification skipped: %s", skip.why());
             count(MattermostSender.SINK_API, "skipped");
@@ -149,21 +153,29 @@ public class DeploymentNotifier {
             sender.createPost(channelId, null, single.message(), eventId);
         } else if (plan instanceof NotificationPlan.OpenThread open) {
             String root = sender.createPost(channelId, null, open.root(), eventId);
-            threads().put(open.key(), writeThread(ThreadState.opened(root, channelId, eventId, open.closed())));
+            threads().put(open.key(), writeThread(ThreadState.opened(root, channelId, eventId, open.closed(), at)));
         } else if (plan instanceof NotificationPlan.Reply reply) {
             // The root first: a failure before the reply leaves nothing half-posted for a replay to repeat.
             ThreadState state = reply.thread();
-            sender.patchPost(state.rootPostId(), reply.root(), eventId);
+            if (reply.root() != null) {
+                sender.patchPost(state.rootPostId(), reply.root(), eventId);
+            }
             sender.createPost(state.channelId(), state.rootPostId(), reply.reply(), eventId);
-            threads().put(reply.key(), writeThread(state.with(eventId, reply.closed())));
+            threads().put(reply.key(), writeThread(state.with(eventId, reply.closed(), at)));
         }
         count(MattermostSender.SINK_API, "sent");
     }
 
-    private void deadLetter(ConsumerRecord<String, String> record, RelayException cause, String sink) {
+    private void deadLetter(ConsumerRecord<String, String> record, RelayException failure, String sink) {
+        RelayException cause = new RelayException(failure.reason(), redact(failure.getMessage()));
         LOG.errorf("Notification of record %s-%d@%d goes to the dead-letter topic (%s): %s", record.topic(),
                 record.partition(), record.offset(), cause.reason().tag(), cause.getMessage());
         for (int attempt = 1;; attempt++) {
+            if (closing) {
+                throw new RelayException(Reason.KAFKA_UNAVAILABLE, "Stopping before the notification of record "
+                        + record.topic() + "-" + record.partition() + "@" + record.offset() + " could be"
+                        + " dead-lettered: it is left uncommitted, to be handled after the restart");
+            }
             try {
                 publisher.deadLetter(Topics.NOTIFIER_REPLAY, record.key(), record.value(), cause);
                 count(sink, "dead-lettered");
@@ -180,6 +192,25 @@ public class DeploymentNotifier {
                 }
             }
         }
+    }
+
+    /** A message may quote a URL from the client's error: no configured secret leaves in a log or a header. */
+    private String redact(String message) {
+        String text = message == null ? "" : message;
+        RelayConfig.Mattermost mattermost = config.mattermost();
+        for (String secret : secrets(mattermost)) {
+            if (!secret.isBlank()) {
+                text = text.replace(secret, "***");
+            }
+        }
+        return text;
+    }
+
+    private static java.util.List<String> secrets(RelayConfig.Mattermost mattermost) {
+        java.util.List<String> secrets = new java.util.ArrayList<>(mattermost.webhooks().values());
+        mattermost.webhookUrl().ifPresent(secrets::add);
+        mattermost.token().ifPresent(secrets::add);
+        return secrets;
     }
 
     private void count(String sink, String outcome) {
@@ -210,10 +241,13 @@ public class DeploymentNotifier {
         }
     }
 
+    // Not synchronized: a notification stuck waiting for Kafka must not hold up the stop.
     @PreDestroy
-    synchronized void close() {
-        if (threads != null) {
-            threads.close();
+    void close() {
+        closing = true;
+        KeyValueTopic open = threads;
+        if (open != null) {
+            open.close();
         }
     }
 }

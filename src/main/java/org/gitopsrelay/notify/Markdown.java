@@ -23,7 +23,8 @@ final class Markdown {
         }
         String line = truncate(text.replaceAll("[\\r\\n\\t]+", " ").strip(), max);
         // Bare addresses are linked by Mattermost: break the scheme so a quoted URL stays text.
-        return SPECIAL.matcher(line).replaceAll("\\\\$1").replace("@", UNMENTION).replace("://", ":\u2060//");
+        return SPECIAL.matcher(line).replaceAll("\\\\$1").replace("@", UNMENTION).replace("://", ":\u2060//")
+                .replaceAll("(?i)www\\.", "www\u2060.");
     }
 
     /** A code span: nothing inside is formatted; backticks cannot close it early. */

@@ -64,8 +64,16 @@ public class MattermostSender {
         MattermostApi api = api();
         var post = new MattermostApi.Post(channelId, message.headline(), rootId, MattermostApi.props(message,
                 eventId));
-        JsonNode created = call(SINK_API, "post to channel " + channelId, () -> api.createPost(bearer(), post))
-                .readEntity(JsonNode.class);
+        Response response = call(SINK_API, "post to channel " + channelId, () -> api.createPost(bearer(), post));
+        JsonNode created;
+        try {
+            created = response.readEntity(JsonNode.class);
+        } catch (ProcessingException | IllegalStateException e) {
+            // A proxy's login page or any answer that is not a post: the post's fate is unknown, so say it.
+            throw new RelayException(Reason.NOTIFICATION_REFUSED, "Mattermost answered the post to channel "
+                    + channelId + " with something that is not a post (HTTP " + response.getStatus() + ", "
+                    + response.getMediaType() + ")");
+        }
         String id = created == null ? null : created.path("id").asText(null);
         if (id == null || id.isBlank()) {
             throw new RelayException(Reason.NOTIFICATION_REFUSED, "Mattermost answered a post without its id");

@@ -15,7 +15,7 @@ public sealed interface NotificationPlan {
     record OpenThread(String key, Message root, boolean closed) implements NotificationPlan {
     }
 
-    /** A reply in an existing thread, and its root edited to show the state now. */
+    /** A reply in an existing thread, and its root edited to show the state now ({@code root} null: left as it is). */
     record Reply(String key, ThreadState thread, Message reply, Message root, boolean closed)
             implements NotificationPlan {
     }

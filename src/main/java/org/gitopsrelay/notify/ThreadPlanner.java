@@ -1,5 +1,6 @@
 package org.gitopsrelay.notify;
 
+import java.time.Instant;
 import java.util.Collection;
 import java.util.Optional;
 
@@ -39,14 +40,19 @@ final class ThreadPlanner {
      * @param threads whether the sink can thread (the REST API can, an incoming webhook cannot)
      * @param thread the thread remembered under the event's key, if any
      */
-    static NotificationPlan plan(OutcomeEvent event, String eventId, NotificationText text, boolean threads,
-            Optional<String> key, Optional<ThreadState> thread) {
+    static NotificationPlan plan(OutcomeEvent event, String eventId, Instant at, NotificationText text,
+            boolean threads, Optional<String> key, Optional<ThreadState> thread) {
         if (!threads || key.isEmpty()) {
             return new NotificationPlan.Single(text.line(event));
         }
         boolean closes = event instanceof PreviewDeleted || event instanceof PreviewExpired;
         if (thread.isPresent() && thread.get().posted(eventId)) {
             return new NotificationPlan.Skip("event " + eventId + " is already in thread " + key.get());
+        }
+        if (thread.isPresent() && thread.get().isNewerThan(at)) {
+            // A late event (a replayed dead letter) is told where it belongs, but the state shown stays the newest.
+            return new NotificationPlan.Reply(key.get(), thread.get(), text.line(event), null,
+                    thread.get().closed());
         }
         if (thread.isEmpty() || thread.get().closed() && event instanceof PreviewCreated) {
             return new NotificationPlan.OpenThread(key.get(), text.card(event), closes);

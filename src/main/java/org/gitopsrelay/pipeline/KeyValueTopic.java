@@ -38,6 +38,8 @@ public final class KeyValueTopic implements AutoCloseable {
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                // A missing topic is an error to report, never one to create with the broker's (deleting) defaults.
+                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false,
                 ConsumerConfig.CLIENT_ID_CONFIG, "gitops-relay-" + topic),
                 new StringDeserializer(), new StringDeserializer());
     }
@@ -61,10 +63,15 @@ public final class KeyValueTopic implements AutoCloseable {
     private void catchUp() {
         try {
             if (partitions == null) {
-                partitions = consumer.partitionsFor(topic, timeout).stream()
+                List<TopicPartition> found = consumer.partitionsFor(topic, timeout).stream()
                         .map(info -> new TopicPartition(topic, info.partition())).toList();
-                consumer.assign(partitions);
-                consumer.seekToBeginning(partitions);
+                if (found.isEmpty()) {
+                    throw new RelayException(Reason.KAFKA_UNAVAILABLE, "The topic " + topic + " does not exist (it is"
+                            + " created, compacted, at start; create it so if the relay may not)");
+                }
+                consumer.assign(found);
+                consumer.seekToBeginning(found);
+                partitions = found;
             }
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -97,7 +104,11 @@ public final class KeyValueTopic implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        consumer.close(Duration.ofSeconds(2));
+    public void close() {
+        // Wakes a read stuck waiting for Kafka, so that the stop does not wait for it.
+        consumer.wakeup();
+        synchronized (this) {
+            consumer.close(Duration.ofSeconds(2));
+        }
     }
 }

@@ -50,6 +50,15 @@ class ConfigCheckTest {
     }
 
     @Test
+    void aRestApiWithoutDefaultChannelOrOverPlainHttpIsWarnedAbout() {
+        RelayConfig config = TestConfig.relay(dataDir, "relay.mattermost.url", "http://chat.example.org",
+                "relay.mattermost.token", "t");
+        assertThat(ConfigCheck.problems(config)).isEmpty();
+        assertThat(ConfigCheck.warnings(config)).hasSize(2).anySatisfy(w -> assertThat(w).startsWith(
+                "relay.mattermost.channel-id is not set")).anySatisfy(w -> assertThat(w).contains("plain http"));
+    }
+
+    @Test
     void namedWebhooksAreCheckedToo() {
         RelayConfig config = TestConfig.relay(dataDir, "relay.mattermost.webhooks.team-a", "ftp://x/hooks/abc");
         assertThat(config.mattermost().webhooks()).containsKey("team-a");

@@ -15,7 +15,6 @@ import jakarta.inject.Inject;
 
 import org.gitopsrelay.app.RegistrySync;
 import org.gitopsrelay.config.RelayConfig;
-import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
@@ -78,14 +77,11 @@ class IncomingWebhookAndDoraTest {
     }
 
     private RelayEvent awaitOutcome(Class<? extends OutcomeEvent> type, String triggerEvent) {
-        return EventCodec.decode(deployments.await(r -> {
-            OutcomeEvent event = EventCodec.outcome(EventCodec.decode(r.value())).orElse(null);
-            return type.isInstance(event) && triggerEvent.equals(event.triggerEvent());
-        }, WAIT).value());
+        return deployments.awaitOutcome(type, triggerEvent, WAIT);
     }
 
     private static Call awaitPost(String eventId) {
-        return await().atMost(WAIT).until(() -> standIn().postsOf(eventId), posts -> !posts.isEmpty()).get(0);
+        return standIn().awaitPost(eventId, WAIT);
     }
 
     private static String push(String repo, String sha) {

@@ -18,6 +18,7 @@ class MarkdownTest {
         String hostile = "![x](https://evil.example/t.png) [click](https://evil.example)\n#### Heading";
         String plain = Markdown.plain(hostile, 500);
         assertThat(plain).doesNotContain("\n", "](", "![", "https://").contains("\\[click\\]");
+        assertThat(Markdown.plain("see WWW.evil.example/login", 100)).doesNotContainIgnoringCase("www.evil");
     }
 
     @Test

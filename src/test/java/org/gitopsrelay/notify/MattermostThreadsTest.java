@@ -2,7 +2,6 @@ package org.gitopsrelay.notify;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 import static org.gitopsrelay.testing.Webhooks.github;
 
 import java.nio.charset.StandardCharsets;
@@ -116,15 +115,11 @@ class MattermostThreadsTest {
     }
 
     private RelayEvent awaitOutcome(Class<? extends OutcomeEvent> type, String triggerEvent) {
-        ConsumerRecord<String, String> record = deployments.await(r -> {
-            OutcomeEvent event = EventCodec.outcome(EventCodec.decode(r.value())).orElse(null);
-            return type.isInstance(event) && triggerEvent.equals(event.triggerEvent());
-        }, WAIT);
-        return EventCodec.decode(record.value());
+        return deployments.awaitOutcome(type, triggerEvent, WAIT);
     }
 
     private static Call awaitPost(String eventId) {
-        return await().atMost(WAIT).until(() -> standIn().postsOf(eventId), posts -> !posts.isEmpty()).get(0);
+        return standIn().awaitPost(eventId, WAIT);
     }
 
     private static String attachment(Call call) {
@@ -317,6 +312,30 @@ class MattermostThreadsTest {
         assertThat(header(letter, "dead-letter-reason")).startsWith("notification-refused: Mattermost refused the"
                 + " post to channel " + MattermostApiEnvironment.CHANNEL + ": HTTP 403");
         assertThat(standIn().calls().stream().filter(call -> call.status() == 403)).hasSize(1);
+    }
+
+    @Test
+    void anAnswerThatIsNotAPostIsDeadLetteredNotLost() {
+        // A login proxy in front of Mattermost answers 200 with a page.
+        standIn().thenAnswer(new Scripted(200, Map.of("Content-Type", "text/html"), Duration.ZERO,
+                "<html><body>Sign in</body></html>"));
+        RelayEvent staging = awaitOutcome(OutcomeEvent.DeploymentCommitted.class,
+                push("github-push-main", Fixtures.sha(), "example/demo"));
+        ConsumerRecord<String, String> letter = deadLetters.await(r -> r.value().contains(staging.id()), WAIT);
+        assertThat(header(letter, "dead-letter-reason")).startsWith("notification-refused: Mattermost answered the"
+                + " post to channel " + MattermostApiEnvironment.CHANNEL + " with something that is not a post"
+                + " (HTTP 200, text/html)");
+    }
+
+    @Test
+    void aPreviewEventWithoutItsPreviewIsDeadLetteredAsUnreadable() {
+        RelayEvent crafted = RelayEvent.of("crafted-" + ThreadLocalRandom.current().nextInt(), "/test",
+                org.gitopsrelay.event.EventTypes.PREVIEW_CREATED, "demo", Instant.now(),
+                EventCodec.JSON.createObjectNode().put("url", "https://old.shape.example"));
+        publisher.publish(Topics.DEPLOYMENTS, crafted);
+        ConsumerRecord<String, String> letter = deadLetters.await(r -> r.value().contains(crafted.id()), WAIT);
+        assertThat(header(letter, "dead-letter-reason")).startsWith("unreadable-event: event " + crafted.id()
+                + " of type relay.preview.created lacks the app it is about");
     }
 
     private double retries(String reason) {

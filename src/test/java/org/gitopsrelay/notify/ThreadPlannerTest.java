@@ -22,8 +22,14 @@ class ThreadPlannerTest {
             Instant.parse("2026-12-01T10:00:00Z"));
     private static final List<String> THREADED = List.of("production");
 
+    private static final Instant T = Instant.parse("2026-11-24T12:00:00Z");
+
     private static NotificationPlan plan(OutcomeEvent event, String id, Optional<ThreadState> thread) {
-        return ThreadPlanner.plan(event, id, TEXT, true, ThreadPlanner.threadKey(event, THREADED), thread);
+        return plan(event, id, T, thread);
+    }
+
+    private static NotificationPlan plan(OutcomeEvent event, String id, Instant at, Optional<ThreadState> thread) {
+        return ThreadPlanner.plan(event, id, at, TEXT, true, ThreadPlanner.threadKey(event, THREADED), thread);
     }
 
     @Test
@@ -32,7 +38,7 @@ class ThreadPlannerTest {
         assertThat(opened).isInstanceOf(NotificationPlan.OpenThread.class);
         assertThat(((NotificationPlan.OpenThread) opened).key()).isEqualTo("preview/shop/pr-7");
 
-        ThreadState thread = ThreadState.opened("root1", "channel", "e1", false);
+        ThreadState thread = ThreadState.opened("root1", "channel", "e1", false, T.minusSeconds(60));
         NotificationPlan updated = plan(new OutcomeEvent.PreviewUpdated(PREVIEW, SHA, "t2"), "e2",
                 Optional.of(thread));
         assertThat(updated).isInstanceOfSatisfying(NotificationPlan.Reply.class, reply -> {
@@ -42,7 +48,7 @@ class ThreadPlannerTest {
         });
 
         NotificationPlan closed = plan(new OutcomeEvent.PreviewDeleted(PREVIEW, SHA, "t3", "pull request #7 closed"),
-                "e3", Optional.of(thread.with("e2", false)));
+                "e3", Optional.of(thread.with("e2", false, T.minusSeconds(30))));
         assertThat(closed).isInstanceOfSatisfying(NotificationPlan.Reply.class, reply -> {
             assertThat(reply.closed()).isTrue();
             assertThat(reply.root().card()).contains("closed: pull request #7 closed");
@@ -51,14 +57,28 @@ class ThreadPlannerTest {
 
     @Test
     void aRedeliveredEventIsNotPostedTwice() {
-        ThreadState thread = ThreadState.opened("root1", "channel", "e1", false);
+        ThreadState thread = ThreadState.opened("root1", "channel", "e1", false, T.minusSeconds(60));
         assertThat(plan(new OutcomeEvent.PreviewCreated(PREVIEW, SHA, "t1"), "e1", Optional.of(thread)))
                 .isInstanceOf(NotificationPlan.Skip.class);
     }
 
     @Test
+    void aLateEventRepliesButNeverTurnsTheRootBackNorReopensAClosedThread() {
+        ThreadState closed = ThreadState.opened("root1", "channel", "e1", true, T);
+        NotificationPlan lateUpdate = plan(new OutcomeEvent.PreviewUpdated(PREVIEW, SHA, "t0"), "e0",
+                T.minusSeconds(120), Optional.of(closed));
+        assertThat(lateUpdate).isInstanceOfSatisfying(NotificationPlan.Reply.class, reply -> {
+            assertThat(reply.root()).as("the root keeps showing closed").isNull();
+            assertThat(reply.closed()).isTrue();
+        });
+        NotificationPlan lateCreation = plan(new OutcomeEvent.PreviewCreated(PREVIEW, SHA, "t00"), "e00",
+                T.minusSeconds(300), Optional.of(closed));
+        assertThat(lateCreation).isInstanceOf(NotificationPlan.Reply.class);
+    }
+
+    @Test
     void aReopenedPreviewStartsANewThread() {
-        ThreadState closed = ThreadState.opened("root1", "channel", "e1", true);
+        ThreadState closed = ThreadState.opened("root1", "channel", "e1", true, T.minusSeconds(60));
         assertThat(plan(new OutcomeEvent.PreviewCreated(PREVIEW, SHA, "t9"), "e9", Optional.of(closed)))
                 .isInstanceOf(NotificationPlan.OpenThread.class);
     }
@@ -76,15 +96,15 @@ class ThreadPlannerTest {
     @Test
     void anIncomingWebhookCannotThreadSoEveryEventIsOnePost() {
         var created = new OutcomeEvent.PreviewCreated(PREVIEW, SHA, "t1");
-        assertThat(ThreadPlanner.plan(created, "e1", TEXT, false, ThreadPlanner.threadKey(created, THREADED),
+        assertThat(ThreadPlanner.plan(created, "e1", T, TEXT, false, ThreadPlanner.threadKey(created, THREADED),
                 Optional.empty())).isInstanceOf(NotificationPlan.Single.class);
     }
 
     @Test
     void aThreadRemembersOnlyItsLastEvents() {
-        ThreadState thread = ThreadState.opened("root", "c", "e0", false);
+        ThreadState thread = ThreadState.opened("root", "c", "e0", false, T);
         for (int i = 1; i <= 100; i++) {
-            thread = thread.with("e" + i, false);
+            thread = thread.with("e" + i, false, T.plusSeconds(i));
         }
         assertThat(thread.events()).hasSize(ThreadState.REMEMBERED_EVENTS).endsWith("e100");
     }

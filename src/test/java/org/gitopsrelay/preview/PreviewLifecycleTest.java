@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.inject.Inject;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.gitopsrelay.app.RegistrySync;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
@@ -90,11 +89,7 @@ class PreviewLifecycleTest {
     }
 
     private <T extends OutcomeEvent> T await(Class<T> type, String triggerEvent) {
-        ConsumerRecord<String, String> record = deployments.await(r -> {
-            OutcomeEvent event = EventCodec.outcome(EventCodec.decode(r.value())).orElse(null);
-            return type.isInstance(event) && triggerEvent.equals(event.triggerEvent());
-        }, WAIT);
-        return type.cast(EventCodec.outcome(EventCodec.decode(record.value())).orElseThrow());
+        return deployments.awaitOutcomeData(type, triggerEvent, WAIT);
     }
 
     private Path freshClone() {

@@ -43,7 +43,10 @@ public final class MattermostStandIn implements AutoCloseable {
     }
 
     /** A scripted answer for one coming call: a status and headers, after a delay (a long one is a hang). */
-    public record Scripted(int status, Map<String, String> headers, Duration delay) {
+    public record Scripted(int status, Map<String, String> headers, Duration delay, String body) {
+        public Scripted(int status, Map<String, String> headers, Duration delay) {
+            this(status, headers, delay, null);
+        }
     }
 
     private final HttpServer server;
@@ -92,6 +95,12 @@ public final class MattermostStandIn implements AutoCloseable {
                 && eventId.equals(call.body().path("props").path("gitops_relay_event").asText()));
     }
 
+    /** Waits for the first accepted post carrying an event's id. */
+    public Call awaitPost(String eventId, Duration timeout) {
+        return org.awaitility.Awaitility.await().atMost(timeout).until(() -> postsOf(eventId), posts -> !posts
+                .isEmpty()).get(0);
+    }
+
     /** Accepted calls (2xx) that match. */
     public synchronized List<Call> accepted(Predicate<Call> matches) {
         return calls.stream().filter(call -> call.status() / 100 == 2).filter(matches).toList();
@@ -109,7 +118,8 @@ public final class MattermostStandIn implements AutoCloseable {
                 pause(scripted.delay());
                 scripted.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
                 record(exchange, body, scripted.status());
-                answer(exchange, scripted.status(), "{\"id\":\"api.error\",\"status_code\":" + scripted.status() + "}");
+                answer(exchange, scripted.status(), scripted.body() != null ? scripted.body()
+                        : "{\"id\":\"api.error\",\"status_code\":" + scripted.status() + "}");
                 return;
             }
             String path = exchange.getRequestURI().getPath();
@@ -148,7 +158,9 @@ public final class MattermostStandIn implements AutoCloseable {
 
     private static void answer(HttpExchange exchange, int status, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        if (!exchange.getResponseHeaders().containsKey("Content-Type")) {
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+        }
         exchange.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);

@@ -12,6 +12,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.gitopsrelay.event.EventCodec;
+import org.gitopsrelay.event.OutcomeEvent;
+import org.gitopsrelay.event.RelayEvent;
 
 /** Reads a topic of the real broker from its beginning, as a consumer group of its own. */
 public final class TopicReader implements AutoCloseable {
@@ -42,6 +45,23 @@ public final class TopicReader implements AutoCloseable {
         }
         throw new AssertionError("No matching record within " + timeout + "; seen: " + seen.stream()
                 .map(ConsumerRecord::value).toList());
+    }
+
+    /** Waits for the outcome event of this type that {@code triggerEvent} caused, and returns it whole. */
+    public RelayEvent awaitOutcome(Class<? extends OutcomeEvent> type,
+            String triggerEvent, Duration timeout) {
+        return EventCodec.decode(await(record -> {
+            var event = EventCodec.outcome(EventCodec.decode(
+                    record.value())).orElse(null);
+            return type.isInstance(event) && triggerEvent.equals(event.triggerEvent());
+        }, timeout).value());
+    }
+
+    /** The outcome record of this type that {@code triggerEvent} caused. */
+    public <T extends OutcomeEvent> T awaitOutcomeData(Class<T> type, String triggerEvent,
+            Duration timeout) {
+        return type.cast(EventCodec.outcome(awaitOutcome(type, triggerEvent, timeout))
+                .orElseThrow());
     }
 
     /** Every record seen so far, after reading whatever arrives within {@code quiet}. */
