@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export RELAY_WEBHOOK_GITHUB_SECRET=${RELAY_WEBHOOK_GITHUB_SECRET:-demo-secret}
 export RELAY_API_TOKEN=${RELAY_API_TOKEN:-demo-token}
+# The packaged service logs JSON lines for a cluster's log pipeline; the demo's log is read by a person.
+export QUARKUS_LOG_CONSOLE_JSON_ENABLED=${QUARKUS_LOG_CONSOLE_JSON_ENABLED:-false}
 port=${QUARKUS_HTTP_PORT:-8080}
 export RELAY_URL="http://127.0.0.1:$port"
 jar=target/quarkus-app/quarkus-run.jar

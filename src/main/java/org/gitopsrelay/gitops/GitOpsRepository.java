@@ -40,10 +40,13 @@ import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.monitor.RelayMetrics;
 import org.gitopsrelay.pipeline.RelayException;
 import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.tracing.Spans;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
 
 /**
  * The service's view of the GitOps repository: a bare local cache of the remote branch, read through
@@ -59,14 +62,16 @@ public class GitOpsRepository {
     private final RelayConfig config;
     private final GitOpsRemote remote;
     private final MeterRegistry metrics;
+    private final Tracer tracer;
     private final ReentrantLock writeLock = new ReentrantLock();
     private volatile Repository cache;
 
     @Inject
-    public GitOpsRepository(RelayConfig config, GitOpsRemote remote, MeterRegistry metrics) {
+    public GitOpsRepository(RelayConfig config, GitOpsRemote remote, MeterRegistry metrics, Tracer tracer) {
         this.config = config;
         this.remote = remote;
         this.metrics = metrics;
+        this.tracer = tracer;
     }
 
     private String trackingRef() {
@@ -89,6 +94,8 @@ public class GitOpsRepository {
     private Snapshot fetchLocked() {
         Repository repository = repository();
         Timer.Sample sample = Timer.start(metrics);
+        Span span = tracer.spanBuilder(Spans.GITOPS_FETCH).setAttribute(Spans.GITOPS_BRANCH, config.gitops().branch())
+                .startSpan();
         try (Git git = new Git(repository)) {
             remote.configure(git.fetch()
                     .setRemote(remote.url())
@@ -102,9 +109,11 @@ public class GitOpsRepository {
                 // A new, empty remote: the branch will be created by the first push.
                 return new Snapshot(repository, null, null);
             }
-            throw new RelayException(Reason.GIT_UNAVAILABLE,
+            RelayException failure = new RelayException(Reason.GIT_UNAVAILABLE,
                     "Cannot fetch " + remote.displayUrl() + ": " + e.getMessage(), e);
+            throw Spans.failed(span, failure, failure.reason().tag());
         } finally {
+            span.end();
             sample.stop(metrics.timer(RelayMetrics.GIT_FETCH));
         }
         return current();
@@ -248,6 +257,22 @@ public class GitOpsRepository {
     /** True when the remote took the commit; false when another writer pushed first. */
     private boolean push(ObjectId commit) {
         String branchRef = "refs/heads/" + config.gitops().branch();
+        Span span = tracer.spanBuilder(Spans.GITOPS_PUSH).setAttribute(Spans.GITOPS_BRANCH, config.gitops().branch())
+                .setAttribute(Spans.GITOPS_COMMIT, commit.name()).startSpan();
+        try {
+            boolean pushed = sendPush(commit, branchRef);
+            if (!pushed) {
+                span.setAttribute(Spans.GITOPS_REJECTED, true);
+            }
+            return pushed;
+        } catch (RelayException e) {
+            throw Spans.failed(span, e, e.reason().tag());
+        } finally {
+            span.end();
+        }
+    }
+
+    private boolean sendPush(ObjectId commit, String branchRef) {
         Timer.Sample sample = Timer.start(metrics);
         Iterable<PushResult> results;
         try (Git git = new Git(repository())) {

@@ -27,13 +27,23 @@ import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.monitor.RelayMetrics;
 import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.tracing.KafkaHeaders;
+import org.gitopsrelay.tracing.Spans;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 
 /**
  * Writes events to Kafka and waits for the broker's acknowledgement: a webhook is answered, and an offset
- * committed, only once what it produced is durably written (acks=all, idempotent producer).
+ * committed, only once what it produced is durably written (acks=all, idempotent producer). Each record carries the
+ * trace context of its publish span in its headers, so that whoever consumes it continues the same trace: this raw
+ * producer is not instrumented by the Kafka connector, which only traces its own channels.
  */
 @ApplicationScoped
 public class EventPublisher {
@@ -41,11 +51,16 @@ public class EventPublisher {
     private final MeterRegistry metrics;
     private final Duration sendTimeout;
     private final KafkaProducer<String, String> producer;
+    private final OpenTelemetry telemetry;
+    private final Tracer tracer;
 
     @Inject
     public EventPublisher(RelayConfig config, MeterRegistry metrics,
-            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, OpenTelemetry telemetry,
+            Tracer tracer) {
         this.metrics = metrics;
+        this.telemetry = telemetry;
+        this.tracer = tracer;
         this.sendTimeout = config.kafka().sendTimeout();
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -90,10 +105,18 @@ public class EventPublisher {
     private void send(String topic, List<ProducerRecord<String, String>> records) {
         Timer.Sample sample = Timer.start(metrics);
         String outcome = "failed";
-        try {
+        Span span = tracer.spanBuilder(Spans.publish(topic)).setSpanKind(SpanKind.PRODUCER)
+                .setAttribute(Spans.MESSAGING_SYSTEM, "kafka")
+                .setAttribute(Spans.MESSAGING_DESTINATION, topic)
+                .setAttribute(Spans.MESSAGING_OPERATION, "publish")
+                .setAttribute(Spans.MESSAGING_BATCH_COUNT, (long) records.size())
+                .startSpan();
+        try (Scope scope = span.makeCurrent()) {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             long deadline = System.nanoTime() + sendTimeout.toNanos();
             for (ProducerRecord<String, String> record : records) {
+                telemetry.getPropagators().getTextMapPropagator().inject(Context.current(), record.headers(),
+                        KafkaHeaders.SETTER);
                 sent.add(producer.send(record));
             }
             for (Future<RecordMetadata> future : sent) {
@@ -102,14 +125,19 @@ public class EventPublisher {
             outcome = "ok";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw unavailable(topic, e);
+            throw failed(span, unavailable(topic, e));
         } catch (ExecutionException e) {
-            throw unavailable(topic, e.getCause());
+            throw failed(span, unavailable(topic, e.getCause()));
         } catch (TimeoutException | org.apache.kafka.common.KafkaException e) {
-            throw unavailable(topic, e);
+            throw failed(span, unavailable(topic, e));
         } finally {
+            span.end();
             sample.stop(metrics.timer(RelayMetrics.KAFKA_SEND, "topic", topic, "outcome", outcome));
         }
+    }
+
+    private static RelayException failed(Span span, RelayException e) {
+        return Spans.failed(span, e, e.reason().tag());
     }
 
     private RelayException unavailable(String topic, Throwable cause) {

@@ -12,9 +12,14 @@ import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.monitor.RelayMetrics;
 import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.tracing.Spans;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 
 /**
@@ -31,23 +36,41 @@ public class GitEventConsumer {
     private final GitEventHandlers handlers;
     private final RelayConfig config;
     private final MeterRegistry metrics;
+    private final Tracer tracer;
 
     @Inject
-    public GitEventConsumer(GitEventHandlers handlers, RelayConfig config, MeterRegistry metrics) {
+    public GitEventConsumer(GitEventHandlers handlers, RelayConfig config, MeterRegistry metrics, Tracer tracer) {
         this.handlers = handlers;
         this.config = config;
         this.metrics = metrics;
+        this.tracer = tracer;
     }
 
     @Incoming(CHANNEL)
     @Blocking(ordered = true)
     public void consume(ConsumerRecord<String, String> record) {
+        // The connector has made the record's receive span current here, itself a child of the trace context that
+        // EventPublisher put in the headers: the handling, and the GitOps push in it, continue the webhook's trace.
+        Span span = tracer.spanBuilder(Spans.HANDLE_GIT_EVENT).startSpan();
+        try (Scope scope = span.makeCurrent()) {
+            handle(record, span);
+        } catch (RelayException e) {
+            throw Spans.failed(span, e, e.reason().tag());
+        } finally {
+            span.end();
+        }
+    }
+
+    private void handle(ConsumerRecord<String, String> record, Span span) {
         RelayEvent event;
         try {
             event = EventCodec.decode(record.value());
         } catch (IllegalArgumentException e) {
             throw deadLetter(record, new RelayException(Reason.UNREADABLE_EVENT, e.getMessage(), e));
         }
+        span.setAttribute(Spans.EVENT_ID, event.id());
+        span.setAttribute(Spans.EVENT_TYPE, event.type());
+        span.setAttribute(Spans.APP, event.app());
         int maxAttempts = Math.max(1, config.kafka().handlerAttempts());
         for (int attempt = 1;; attempt++) {
             try {
@@ -58,6 +81,7 @@ public class GitEventConsumer {
                     throw deadLetter(record, e);
                 }
                 metrics.counter(RelayMetrics.HANDLER_RETRIES, "reason", e.reason().tag()).increment();
+                span.addEvent("retry", Attributes.of(Spans.ATTEMPT, (long) attempt));
                 LOG.warnf("Event %s failed (attempt %d of %d), retrying: %s", event.id(), attempt, maxAttempts,
                         e.getMessage());
                 pause(Duration.ofMillis(200L * (1L << Math.min(attempt, 6))));

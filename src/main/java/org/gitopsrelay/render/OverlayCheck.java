@@ -13,7 +13,11 @@ import jakarta.inject.Inject;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.gitops.Snapshot;
 import org.gitopsrelay.gitops.TreeEdit;
+import org.gitopsrelay.tracing.Spans;
 import org.jboss.logging.Logger;
+
+import io.opentelemetry.instrumentation.annotations.SpanAttribute;
+import io.opentelemetry.instrumentation.annotations.WithSpan;
 
 /**
  * Checks that an overlay still renders once an edit is applied, before anything is committed: the app's folder,
@@ -35,7 +39,9 @@ public class OverlayCheck {
     }
 
     /** Renders {@code overlayDir} (a path of the repository below {@code appFolder}) with {@code edit} applied. */
-    public String render(Snapshot snapshot, String appFolder, TreeEdit edit, String overlayDir) {
+    @WithSpan(Spans.KUSTOMIZE_RENDER)
+    public String render(Snapshot snapshot, String appFolder, TreeEdit edit,
+            @SpanAttribute(Spans.OVERLAY) String overlayDir) {
         Path dir = null;
         try {
             Path scratch = Files.createDirectories(config.dataDir().toAbsolutePath().resolve("tmp"));

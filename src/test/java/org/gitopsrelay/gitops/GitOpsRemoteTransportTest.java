@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 
 /** The GitOps remote over HTTP with a token and over SSH with a key, against real Git servers on 127.0.0.1. */
 class GitOpsRemoteTransportTest {
@@ -45,7 +46,8 @@ class GitOpsRemoteTransportTest {
     }
 
     private CommitOutcome applyChange(RelayConfig config) {
-        GitOpsRepository repository = new GitOpsRepository(config, new GitOpsRemote(config), new SimpleMeterRegistry());
+        GitOpsRepository repository = new GitOpsRepository(config, new GitOpsRemote(config), new SimpleMeterRegistry(),
+                OpenTelemetry.noop().getTracer("test"));
         try {
             return repository.apply(snapshot -> Optional.of(new PlannedCommit(
                     new TreeEdit().write("apps/demo/envs/staging/kustomization.yaml", "namespace: demo-staging\n"),

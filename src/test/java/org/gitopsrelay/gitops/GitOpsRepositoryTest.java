@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 
 /** Real JGit against a real bare repository over file://, checked with the git command line. */
 class GitOpsRepositoryTest {
@@ -48,7 +49,7 @@ class GitOpsRepositoryTest {
     private GitOpsRepository open(String... keyValues) {
         RelayConfig config = TestConfig.relay(tmp.resolve("data"), keyValues);
         metrics = new SimpleMeterRegistry();
-        return new GitOpsRepository(config, new GitOpsRemote(config), metrics);
+        return new GitOpsRepository(config, new GitOpsRemote(config), metrics, OpenTelemetry.noop().getTracer("test"));
     }
 
     @AfterEach
