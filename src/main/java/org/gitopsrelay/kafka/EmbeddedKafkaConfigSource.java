@@ -32,7 +32,7 @@ public final class EmbeddedKafkaConfigSource implements ConfigSource {
         if (mode != ExecutionMode.RUNTIME_INIT && mode != ExecutionMode.RUNNING) {
             return null;
         }
-        return EmbeddedKafka.ensureStarted(dataDir()).bootstrapServers();
+        return EmbeddedKafka.bootstrapServers(dataDir());
     }
 
     private static Path dataDir() {

@@ -46,6 +46,9 @@ public final class RelayMetrics {
     /** 1 while a readiness check is up, 0 while it is down, one series per check. */
     public static final String READINESS = "relay.readiness";
 
+    /** Records a relay consumer group has not committed yet, per group, from the brokers' committed offsets. */
+    public static final String CONSUMER_LAG = "relay.consumer.lag.records";
+
     private RelayMetrics() {
     }
 }

@@ -100,7 +100,7 @@ class AlertRulesTest {
         Map<String, String> symptoms = Map.of(
                 "dead letters", "increase(relay_dead_letters_total[",
                 "failed deployments", "relay_dora_deployments_total{outcome=\"failed\"}",
-                "consumer lag", "kafka_consumer_fetch_manager_records_lag_max{",
+                "consumer lag", "relay_consumer_lag_records{",
                 "bad signatures", "relay_webhook_deliveries_total{outcome=\"bad-signature\"}",
                 "invalid app.yaml", "relay_apps_invalid",
                 "a readiness check down", "relay_readiness",

@@ -74,7 +74,7 @@ class DashboardTest {
                 "relay_dora_change_failures_total", "relay_dora_recovery_time_seconds_sum",
                 "relay_dora_recovery_time_seconds_count", "relay_previews_live", "relay_webhook_deliveries_total",
                 "relay_dead_letters_total", "relay_handler_retries_total", "relay_kafka_send_seconds",
-                "relay_render_seconds", "relay_git_push_seconds", "kafka_consumer_fetch_manager_records_lag_max",
+                "relay_render_seconds", "relay_git_push_seconds", "relay_consumer_lag_records",
                 "relay_readiness", "relay_notifications_total", "relay_notification_retries_total",
                 "relay_notification_seconds");
     }

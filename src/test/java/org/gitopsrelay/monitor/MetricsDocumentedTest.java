@@ -68,7 +68,7 @@ class MetricsDocumentedTest {
         }
 
         assertThat(used).contains("relay_dora_deployments_total", "relay_dead_letters_total",
-                "kafka_consumer_fetch_manager_records_lag_max");
+                "relay_consumer_lag_records");
         assertThat(undocumented).as("metrics queried but not in the tables of %s", DOC).isEmpty();
     }
 

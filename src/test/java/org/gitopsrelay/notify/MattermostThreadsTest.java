@@ -75,6 +75,9 @@ class MattermostThreadsTest {
     @Inject
     MeterRegistry metrics;
 
+    @Inject
+    org.gitopsrelay.monitor.ConsumerLag consumerLag;
+
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 
@@ -273,7 +276,8 @@ class MattermostThreadsTest {
     }
 
     @Test
-    void aMattermostThatFailsAndHangsNeverHoldsUpADeploymentAndItsNotificationsAreDeadLetteredThenReplayed() {
+    void aMattermostThatFailsAndHangsNeverHoldsUpADeploymentAndItsNotificationsAreDeadLetteredThenReplayed()
+            throws Exception {
         // Every call hangs past the client's 1 s time-out, then fails.
         standIn().alwaysAnswer(new Scripted(500, Map.of(), Duration.ofSeconds(3)));
         String firstSha = Fixtures.sha();
@@ -284,6 +288,8 @@ class MattermostThreadsTest {
 
         // Both deployments are committed while the notifier is still stuck on the first notification.
         assertThat(deadLetters.drain(Duration.ofMillis(1))).noneMatch(r -> r.value().contains(firstDeployed.id()));
+        assertThat(consumerLag.lag("gitops-relay-notifier", Topics.DEPLOYMENTS)).as("the stuck notifier's lag")
+                .isGreaterThanOrEqualTo(2);
         assertThat(standIn().postsOf(firstDeployed.id())).isEmpty();
         assertThat(standIn().postsOf(secondDeployed.id())).isEmpty();
         var secondData = (OutcomeEvent.DeploymentCommitted) EventCodec.outcome(secondDeployed).orElseThrow();

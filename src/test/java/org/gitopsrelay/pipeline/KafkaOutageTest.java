@@ -58,7 +58,7 @@ class KafkaOutageTest {
         github("push", push(first, 1_950_000_001L)).statusCode(202);
         awaitCommitOf(first);
 
-        EmbeddedKafka.stop();
+        EmbeddedKafka.holdDown();
         String duringOutage = Fixtures.sha();
         long started = System.nanoTime();
         github("push", push(duringOutage, 1_950_000_002L)).statusCode(503)

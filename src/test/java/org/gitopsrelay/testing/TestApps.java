@@ -30,9 +30,24 @@ public final class TestApps {
         Files.writeString(app.resolve("app.yaml"), appYaml);
         git(clone, "add", "-A");
         git(clone, "commit", "-qm", "Onboard " + name);
-        git(clone, "push", "-q", "origin", "HEAD:main");
+        push(clone);
         registrySync.refresh();
         return clone;
+    }
+
+    /** Pushes the clone's commits, rebased on what the relay committed meanwhile (a test's pushes race with it). */
+    public static void push(Path clone) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                git(clone, "push", "-q", "origin", "HEAD:main");
+                return;
+            } catch (IllegalStateException e) {
+                if (attempt >= 5) {
+                    throw e;
+                }
+                git(clone, "pull", "-q", "--rebase", "origin", "main");
+            }
+        }
     }
 
     private static void copy(Path from, Path to) throws Exception {
