@@ -20,7 +20,8 @@ while True:
 hang_pid=$!
 trap 'kill $hang_pid 2>/dev/null' EXIT
 echo "#### notifications to the log"
-bench/run.sh "$pushes" "$apps"
+# run.sh ends with its stopped service's status: not a failure of the run.
+bench/run.sh "$pushes" "$apps" || true
 echo "#### notifications to a Mattermost that never answers (127.0.0.1:$hang_port)"
 RELAY_MATTERMOST_WEBHOOK_URL="http://127.0.0.1:$hang_port/hooks/bench" RELAY_MATTERMOST_TIMEOUT=PT2S \
-  RELAY_MATTERMOST_ATTEMPTS=3 bench/run.sh "$pushes" "$apps"
+  RELAY_MATTERMOST_ATTEMPTS=3 bench/run.sh "$pushes" "$apps" || true
