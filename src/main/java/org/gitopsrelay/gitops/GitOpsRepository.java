@@ -94,8 +94,11 @@ public class GitOpsRepository {
     private Snapshot fetchLocked() {
         Repository repository = repository();
         Timer.Sample sample = Timer.start(metrics);
-        Span span = tracer.spanBuilder(Spans.GITOPS_FETCH).setAttribute(Spans.GITOPS_BRANCH, config.gitops().branch())
-                .startSpan();
+        // A fetch is traced as part of the work that needs it; the periodic registry refresh alone makes no trace.
+        Span span = Span.current().getSpanContext().isValid()
+                ? tracer.spanBuilder(Spans.GITOPS_FETCH).setAttribute(Spans.GITOPS_BRANCH, config.gitops().branch())
+                        .startSpan()
+                : Span.getInvalid();
         try (Git git = new Git(repository)) {
             remote.configure(git.fetch()
                     .setRemote(remote.url())

@@ -40,12 +40,14 @@ public final class EmbeddedKafka {
     public static synchronized void holdDown() {
         if (broker != null) {
             String address = broker.bootstrapServers();
-            stop();
+            broker.close();
+            broker = null;
             heldDown = address;
         }
     }
 
     public static synchronized void stop() {
+        heldDown = null;
         if (broker != null) {
             broker.close();
             broker = null;

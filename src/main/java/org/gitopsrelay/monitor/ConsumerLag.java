@@ -73,13 +73,16 @@ public class ConsumerLag {
         }
         for (Map.Entry<String, String> group : GROUPS.entrySet()) {
             try {
-                lags.computeIfAbsent(group.getKey(), this::register).set(lag(group.getKey(), group.getValue()));
+                // Measured first: a group never measured has no series, rather than a lag of 0 that never alerts.
+                long lag = lag(group.getKey(), group.getValue());
+                lags.computeIfAbsent(group.getKey(), this::register).set(lag);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (ExecutionException | TimeoutException | KafkaException e) {
                 // The last value stays: a Kafka that cannot be asked shows in relay_readiness instead.
                 LOG.warnf("Consumer lag of %s not measured: %s", group.getKey(), e.getMessage());
+                metrics.counter(RelayMetrics.CONSUMER_LAG_FAILURES, "group", group.getKey()).increment();
             }
         }
     }

@@ -83,8 +83,13 @@ public class DeploymentMonitor {
         try {
             recordWhenKafkaAllows(outcome.get(), at);
         } catch (RuntimeException e) {
-            // One event the monitor cannot read must not stop it; it is named so that it can be looked at.
+            if (closing) {
+                // Stopping while Kafka is away: left uncommitted, counted after the restart.
+                throw e;
+            }
+            // One event the monitor cannot read must not stop it; it is named and counted so that it is looked at.
             LOG.errorf(e, "Monitor could not count event %s (%s)", event.id(), event.type());
+            metrics.counter(RelayMetrics.MONITOR_SKIPPED, "type", event.type()).increment();
             return;
         }
         seen.firstTime(event.id());

@@ -49,6 +49,12 @@ public final class RelayMetrics {
     /** Records a relay consumer group has not committed yet, per group, from the brokers' committed offsets. */
     public static final String CONSUMER_LAG = "relay.consumer.lag.records";
 
+    /** Consumer lag measurements that failed, per group (the gauge keeps its last value meanwhile). */
+    public static final String CONSUMER_LAG_FAILURES = "relay.consumer.lag.failures";
+
+    /** Events the monitor could not count (logged with their id), by type. */
+    public static final String MONITOR_SKIPPED = "relay.monitor.skipped";
+
     private RelayMetrics() {
     }
 }

@@ -25,6 +25,7 @@ import org.apache.kafka.common.header.Header;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.testing.Fixtures;
+import org.gitopsrelay.testing.MattermostWebhookEnvironment;
 import org.gitopsrelay.testing.RelayTestEnvironment;
 import org.gitopsrelay.testing.TopicReader;
 import org.gitopsrelay.tracing.Spans;
@@ -46,6 +47,7 @@ import io.quarkus.test.junit.TestProfile;
  */
 @QuarkusTest
 @QuarkusTestResource(value = RelayTestEnvironment.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = MattermostWebhookEnvironment.class, restrictToAnnotatedClass = true)
 @TestProfile(TracingTest.CollectorNamed.class)
 class TracingTest {
 
@@ -58,6 +60,9 @@ class TracingTest {
      * A collector is named, which is what turns tracing on; the OTLP exporter is left out of this build, so the
      * in-memory exporter below is the only one and nothing tries to reach that address.
      */
+    /** Notifications go to an incoming webhook whose path is its secret. */
+    private static final String WEBHOOK_KEY = MattermostWebhookEnvironment.DEFAULT_KEY;
+
     public static class CollectorNamed implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -167,6 +172,45 @@ class TracingTest {
         String pushed = git(config.dataDir(), "--git-dir=gitops.git", "rev-parse", "main").trim();
         assertThat(gitopsPush.getAttributes().get(Spans.GITOPS_COMMIT)).isEqualTo(pushed);
         assertThat(git(config.dataDir(), "--git-dir=gitops.git", "log", "-1", "--format=%B", pushed)).contains(sha);
+    }
+
+    @Test
+    void aSendersUnsampledTraceAndBaggageNeitherSilenceTheRelayNorTravelWithItsEvents() {
+        String sha = Fixtures.sha();
+        byte[] body = Fixtures.text(Fixtures.push("github-push-main", sha, PUSH_TIME.incrementAndGet()))
+                .getBytes(StandardCharsets.UTF_8);
+        String eventId = io.restassured.RestAssured.given().contentType("application/json")
+                .header("X-GitHub-Event", "push").header("X-GitHub-Delivery", java.util.UUID.randomUUID().toString())
+                .header("X-Hub-Signature-256", "sha256=" + org.gitopsrelay.webhook.HmacSignature.sha256Hex(
+                        RelayTestEnvironment.GITHUB_SECRET, body))
+                .header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")
+                .header("baggage", "user.email=alice%40example.org").body(body)
+                .post("/webhooks/github").then().statusCode(202).extract().path("events[0]");
+
+        Map<String, SpanData> trace = traceOfEvent(eventId);
+        assertThat(trace.values()).extracting(SpanData::getName).contains(Spans.GITOPS_PUSH);
+        ConsumerRecord<String, String> record;
+        try (TopicReader events = new TopicReader(Topics.GIT_EVENTS)) {
+            record = events.await(r -> r.value().contains(eventId), WAIT);
+        }
+        assertThat(record.headers().lastHeader("baggage")).as("baggage header").isNull();
+    }
+
+    @Test
+    void noSpanCarriesTheIncomingWebhooksSecret() {
+        String eventId = push(Fixtures.sha());
+        traceOfEvent(eventId);
+        await().atMost(WAIT).until(() -> !MattermostWebhookEnvironment.standIn.accepted(call -> call.path()
+                .endsWith(WEBHOOK_KEY)).isEmpty());
+        await().pollDelay(Duration.ofMillis(300)).atMost(WAIT).until(() -> true);
+        List<String> leaking = exporter.getFinishedSpanItems().stream()
+                .filter(span -> span.getAttributes().asMap().values().stream()
+                        .anyMatch(value -> String.valueOf(value).contains(WEBHOOK_KEY))
+                        || span.getEvents().stream().anyMatch(event -> event.getAttributes().asMap().values().stream()
+                                .anyMatch(value -> String.valueOf(value).contains(WEBHOOK_KEY))))
+                .map(SpanData::getName).toList();
+        assertThat(exporter.getFinishedSpanItems()).isNotEmpty();
+        assertThat(leaking).as("spans naming the webhook's secret").isEmpty();
     }
 
     @Test
