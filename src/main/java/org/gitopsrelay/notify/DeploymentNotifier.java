@@ -182,6 +182,10 @@ public class DeploymentNotifier {
                 metrics.counter(RelayMetrics.DEAD_LETTERS, "reason", cause.reason().tag()).increment();
                 return;
             } catch (RelayException e) {
+                if (!e.reason().retryable()) {
+                    // Kafka will refuse again: the record stays uncommitted and the channel fails, loudly.
+                    throw e;
+                }
                 // Kafka is down: the notification waits for it rather than being lost; deployments are not held up.
                 LOG.warnf("Cannot dead-letter the notification yet (attempt %d): %s", attempt, e.getMessage());
                 try {

@@ -127,7 +127,7 @@ public class EventPublisher {
             Thread.currentThread().interrupt();
             throw failed(span, unavailable(topic, e));
         } catch (ExecutionException e) {
-            throw failed(span, unavailable(topic, e.getCause()));
+            throw failed(span, refusedOrUnavailable(topic, e.getCause()));
         } catch (TimeoutException | org.apache.kafka.common.KafkaException e) {
             throw failed(span, unavailable(topic, e));
         } finally {
@@ -138,6 +138,23 @@ public class EventPublisher {
 
     private static RelayException failed(Span span, RelayException e) {
         return Spans.failed(span, e, e.reason().tag());
+    }
+
+    /**
+     * A broker that cannot be reached may be back soon; one that answers "not allowed" or "too large" will say so
+     * again: that is not an outage to wait out, and is reported as such.
+     */
+    private RelayException refusedOrUnavailable(String topic, Throwable cause) {
+        if (isRefusal(cause)) {
+            return new RelayException(Reason.KAFKA_REFUSED, "Kafka refused the write to " + topic + ": " + cause, cause);
+        }
+        return unavailable(topic, cause);
+    }
+
+    static boolean isRefusal(Throwable cause) {
+        return cause instanceof org.apache.kafka.common.KafkaException
+                && !(cause instanceof org.apache.kafka.common.errors.RetriableException)
+                && !(cause instanceof org.apache.kafka.common.errors.TimeoutException);
     }
 
     private RelayException unavailable(String topic, Throwable cause) {

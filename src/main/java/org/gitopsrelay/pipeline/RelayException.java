@@ -10,6 +10,8 @@ public class RelayException extends RuntimeException {
         MALFORMED_PAYLOAD(400, false),
         PAYLOAD_TOO_LARGE(413, false),
         KAFKA_UNAVAILABLE(503, true),
+        /** Kafka answered but will not take the record (no permission, too large): a setting to fix, not an outage. */
+        KAFKA_REFUSED(500, false),
         GIT_UNAVAILABLE(503, true),
         GIT_PUSH_CONFLICT(503, true),
         /** The remote refused the push for another reason than a race (a lock, a hook, a protected branch). */
