@@ -47,17 +47,41 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * controller ports, or on free ones when {@code ports} is null.
      */
     public static EmbeddedKafkaBroker start(Path logDir, int[] ports) {
+        return start(logDir, ports, "PLAINTEXT", Map.of());
+    }
+
+    /**
+     * Starts a broker whose clients must authenticate with SASL PLAIN as one of {@code users} (name → password):
+     * a secured cluster to test against. The controller listener stays inside this JVM's loopback.
+     */
+    public static EmbeddedKafkaBroker startWithSaslPlain(Path logDir, Map<String, String> users) {
+        if (users.isEmpty()) {
+            throw new IllegalArgumentException("a SASL broker needs at least one user");
+        }
+        Map.Entry<String, String> self = users.entrySet().iterator().next();
+        StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required")
+                .append(" username=\"").append(self.getKey()).append("\" password=\"").append(self.getValue())
+                .append('"');
+        users.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password)
+                .append('"'));
+        return start(logDir, null, "SASL_PLAINTEXT", Map.of(
+                "sasl.enabled.mechanisms", "PLAIN",
+                "sasl.mechanism.inter.broker.protocol", "PLAIN",
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString()));
+    }
+
+    private static EmbeddedKafkaBroker start(Path logDir, int[] ports, String protocol, Map<String, Object> extra) {
         long started = System.nanoTime();
         int brokerPort = ports == null ? freePort() : ports[0];
         int controllerPort = ports == null ? freePort() : ports[1];
-        Map<String, Object> props = new HashMap<>();
+        Map<String, Object> props = new HashMap<>(extra);
         props.put("process.roles", "broker,controller");
         props.put("node.id", String.valueOf(NODE_ID));
-        props.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.put("listeners", protocol + "://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        props.put("advertised.listeners", protocol + "://127.0.0.1:" + brokerPort);
+        props.put("listener.security.protocol.map", protocol + ":" + protocol + ",CONTROLLER:PLAINTEXT");
         props.put("controller.listener.names", "CONTROLLER");
-        props.put("inter.broker.listener.name", "PLAINTEXT");
+        props.put("inter.broker.listener.name", protocol);
         props.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
         props.put("log.dirs", logDir.toAbsolutePath().toString());
         props.put("offsets.topic.replication.factor", "1");

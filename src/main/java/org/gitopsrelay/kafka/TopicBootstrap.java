@@ -15,7 +15,6 @@ import jakarta.inject.Inject;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.Topics;
 import org.jboss.logging.Logger;
@@ -32,12 +31,12 @@ public class TopicBootstrap {
     private static final Logger LOG = Logger.getLogger(TopicBootstrap.class);
 
     private final RelayConfig config;
-    private final String bootstrapServers;
+    private final KafkaClientConfig kafka;
 
     @Inject
-    public TopicBootstrap(RelayConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+    public TopicBootstrap(RelayConfig config, KafkaClientConfig kafka) {
         this.config = config;
-        this.bootstrapServers = bootstrapServers;
+        this.kafka = kafka;
     }
 
     private NewTopic newTopic(String name) {
@@ -51,9 +50,9 @@ public class TopicBootstrap {
     }
 
     void onStart(@Observes @Priority(1) StartupEvent event) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        try (Admin admin = Admin.create(kafka.with(Map.of(
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15000,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10000))) {
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10000)))) {
             Set<String> existing = admin.listTopics().names().get(15, TimeUnit.SECONDS);
             List<NewTopic> missing = Topics.ALL.stream().filter(topic -> !existing.contains(topic))
                     .map(this::newTopic).toList();
@@ -66,7 +65,7 @@ public class TopicBootstrap {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             LOG.warnf("Cannot create the relay topics on %s: %s (consumers wait for them; webhooks answer 503 until"
-                    + " Kafka is reachable)", bootstrapServers, e.getMessage());
+                    + " Kafka is reachable)", kafka.bootstrapServers(), e.getMessage());
         }
     }
 }

@@ -22,11 +22,11 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.config.Role;
 import org.gitopsrelay.config.Roles;
 import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.kafka.KafkaClientConfig;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Gauge;
@@ -51,17 +51,17 @@ public class ConsumerLag {
 
     private final MeterRegistry metrics;
     private final Roles roles;
-    private final String bootstrapServers;
+    private final KafkaClientConfig kafka;
     private final Duration timeout;
     private final Map<String, AtomicLong> lags = new ConcurrentHashMap<>();
     private Admin admin;
 
     @Inject
     public ConsumerLag(MeterRegistry metrics, Roles roles, RelayConfig config,
-            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+            KafkaClientConfig kafka) {
         this.metrics = metrics;
         this.roles = roles;
-        this.bootstrapServers = bootstrapServers;
+        this.kafka = kafka;
         this.timeout = config.kafka().sendTimeout();
     }
 
@@ -118,10 +118,9 @@ public class ConsumerLag {
 
     private synchronized Admin admin() {
         if (admin == null) {
-            admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    AdminClientConfig.CLIENT_ID_CONFIG, "gitops-relay-lag",
+            admin = Admin.create(kafka.with(Map.of(AdminClientConfig.CLIENT_ID_CONFIG, "gitops-relay-lag",
                     AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis(),
-                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis()));
+                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis())));
         }
         return admin;
     }

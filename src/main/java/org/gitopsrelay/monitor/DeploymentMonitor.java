@@ -8,7 +8,6 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.gitopsrelay.app.AppRegistry;
 import org.gitopsrelay.app.AppSpec;
@@ -19,6 +18,7 @@ import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.kafka.KafkaClientConfig;
 import org.gitopsrelay.pipeline.EventPublisher;
 import org.gitopsrelay.pipeline.KeyValueTopic;
 import org.gitopsrelay.pipeline.RelayException;
@@ -53,13 +53,13 @@ public class DeploymentMonitor {
     @Inject
     public DeploymentMonitor(MeterRegistry metrics, PreviewsLive previewsLive, EventPublisher publisher,
             RelayConfig config, AppRegistry registry, Roles roles,
-            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+            KafkaClientConfig kafka) {
         this.metrics = metrics;
         this.previewsLive = previewsLive;
         this.registry = registry;
         this.roles = roles;
         this.retryWait = config.kafka().sendTimeout();
-        this.ledger = new KeyValueTopicLedger(() -> new KeyValueTopic(Topics.MONITOR_STATE, bootstrapServers,
+        this.ledger = new KeyValueTopicLedger(() -> new KeyValueTopic(Topics.MONITOR_STATE, kafka,
                 publisher, config.kafka().sendTimeout()));
         this.dora = new DoraMetrics(metrics, ledger);
     }

@@ -7,7 +7,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.gitopsrelay.app.AppRegistry;
 import org.gitopsrelay.app.AppSpec;
@@ -17,6 +16,7 @@ import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.kafka.KafkaClientConfig;
 import org.gitopsrelay.monitor.RelayMetrics;
 import org.gitopsrelay.pipeline.EventPublisher;
 import org.gitopsrelay.pipeline.KeyValueTopic;
@@ -51,7 +51,7 @@ public class DeploymentNotifier {
     private final MattermostSender sender;
     private final EventPublisher publisher;
     private final MeterRegistry metrics;
-    private final String bootstrapServers;
+    private final KafkaClientConfig kafka;
     private final SeenEvents delivered = new SeenEvents(10_000);
     private volatile KeyValueTopic threads;
     private volatile boolean closing;
@@ -59,13 +59,13 @@ public class DeploymentNotifier {
     @Inject
     public DeploymentNotifier(RelayConfig config, AppRegistry registry, MattermostSender sender,
             EventPublisher publisher, MeterRegistry metrics,
-            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+            KafkaClientConfig kafka) {
         this.config = config;
         this.registry = registry;
         this.sender = sender;
         this.publisher = publisher;
         this.metrics = metrics;
-        this.bootstrapServers = bootstrapServers;
+        this.kafka = kafka;
     }
 
     @Incoming(CHANNEL)
@@ -223,7 +223,7 @@ public class DeploymentNotifier {
 
     private synchronized KeyValueTopic threads() {
         if (threads == null) {
-            threads = new KeyValueTopic(Topics.NOTIFIER_THREADS, bootstrapServers, publisher,
+            threads = new KeyValueTopic(Topics.NOTIFIER_THREADS, kafka, publisher,
                     config.kafka().sendTimeout());
         }
         return threads;

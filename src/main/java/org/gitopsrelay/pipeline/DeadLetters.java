@@ -18,9 +18,9 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.kafka.KafkaClientConfig;
 import org.gitopsrelay.pipeline.RelayException.Reason;
 import org.jboss.logging.Logger;
 
@@ -41,13 +41,12 @@ public class DeadLetters {
             long offset) {
     }
 
-    private final String bootstrapServers;
+    private final KafkaClientConfig kafka;
     private final EventPublisher publisher;
 
     @Inject
-    public DeadLetters(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
-            EventPublisher publisher) {
-        this.bootstrapServers = bootstrapServers;
+    public DeadLetters(KafkaClientConfig kafka, EventPublisher publisher) {
+        this.kafka = kafka;
         this.publisher = publisher;
     }
 
@@ -86,12 +85,11 @@ public class DeadLetters {
     }
 
     private KafkaConsumer<String, String> consumer() {
-        return new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        return new KafkaConsumer<>(kafka.with(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, GROUP,
                 ConsumerConfig.CLIENT_ID_CONFIG, "gitops-relay-replay-" + UUID.randomUUID(),
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")),
                 new StringDeserializer(), new StringDeserializer());
     }
 

@@ -3,7 +3,6 @@ package org.gitopsrelay.pipeline;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -20,11 +19,11 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.kafka.KafkaClientConfig;
 import org.gitopsrelay.monitor.RelayMetrics;
 import org.gitopsrelay.pipeline.RelayException.Reason;
 import org.gitopsrelay.tracing.KafkaHeaders;
@@ -56,14 +55,13 @@ public class EventPublisher {
 
     @Inject
     public EventPublisher(RelayConfig config, MeterRegistry metrics,
-            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, OpenTelemetry telemetry,
+            KafkaClientConfig kafka, OpenTelemetry telemetry,
             Tracer tracer) {
         this.metrics = metrics;
         this.telemetry = telemetry;
         this.tracer = tracer;
         this.sendTimeout = config.kafka().sendTimeout();
-        Map<String, Object> props = new HashMap<>();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Map<String, Object> props = kafka.with(Map.of());
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "gitops-relay-publisher");
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

@@ -12,6 +12,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.gitopsrelay.kafka.KafkaClientConfig;
 import org.gitopsrelay.pipeline.RelayException.Reason;
 
 /**
@@ -30,17 +31,16 @@ public final class KeyValueTopic implements AutoCloseable {
     private final Map<String, String> values = new HashMap<>();
     private List<TopicPartition> partitions;
 
-    public KeyValueTopic(String topic, String bootstrapServers, EventPublisher publisher, Duration timeout) {
+    public KeyValueTopic(String topic, KafkaClientConfig kafka, EventPublisher publisher, Duration timeout) {
         this.topic = topic;
         this.publisher = publisher;
         this.timeout = timeout;
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        this.consumer = new KafkaConsumer<>(kafka.with(Map.of(
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 // A missing topic is an error to report, never one to create with the broker's (deleting) defaults.
                 ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false,
-                ConsumerConfig.CLIENT_ID_CONFIG, "gitops-relay-" + topic),
+                ConsumerConfig.CLIENT_ID_CONFIG, "gitops-relay-" + topic)),
                 new StringDeserializer(), new StringDeserializer());
     }
 

@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.gitopsrelay.app.AppRegistry;
 import org.gitopsrelay.app.RegistrySync;
 import org.gitopsrelay.config.RelayConfig;
@@ -78,8 +77,8 @@ class MattermostThreadsTest {
     @Inject
     org.gitopsrelay.monitor.ConsumerLag consumerLag;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+    @Inject
+    org.gitopsrelay.kafka.KafkaClientConfig kafkaClients;
 
     private TopicReader deployments;
     private TopicReader deadLetters;
@@ -210,7 +209,7 @@ class MattermostThreadsTest {
 
         // A replica that has just started: its only memory of threads is the compacted topic.
         DeploymentNotifier replica = new DeploymentNotifier(config, registry, sender, publisher, metrics,
-                bootstrapServers);
+                kafkaClients);
         try {
             var preview = ((OutcomeEvent.PreviewCreated) EventCodec.outcome(created).orElseThrow()).preview();
             RelayEvent moved = RelayEvent.of("replica-" + number, "/test", Instant.now(),

@@ -23,13 +23,25 @@ public final class TopicReader implements AutoCloseable {
     private final List<ConsumerRecord<String, String>> seen = new ArrayList<>();
 
     public TopicReader(String topic) {
-        String bootstrap = ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class);
-        consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        consumer = new KafkaConsumer<>(clientConfig(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")),
                 new StringDeserializer(), new StringDeserializer());
         consumer.subscribe(List.of(topic));
+    }
+
+    /** The running application's {@code kafka.*} settings (a secured cluster's credentials too), plus these. */
+    public static Map<String, Object> clientConfig(Map<String, Object> own) {
+        var config = ConfigProvider.getConfig();
+        Map<String, Object> settings = new java.util.HashMap<>();
+        settings.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getValue("kafka.bootstrap.servers", String.class));
+        for (String name : config.getPropertyNames()) {
+            if (name.startsWith("kafka.") && !name.equals("kafka.bootstrap.servers")) {
+                config.getOptionalValue(name, String.class).ifPresent(value -> settings.put(name.substring(6), value));
+            }
+        }
+        settings.putAll(own);
+        return settings;
     }
 
     /** Waits for a record that matches, reading on from what was already seen. */
