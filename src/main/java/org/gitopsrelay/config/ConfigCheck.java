@@ -72,6 +72,10 @@ public class ConfigCheck {
             problems.add("relay.mattermost.max-backoff must not be shorter than relay.mattermost.backoff");
         }
         config.gitops().webUrl().ifPresent(url -> httpUrl("relay.gitops.web-url", url, problems));
+        positive("relay.render.timeout", config.render().timeout(), problems);
+        if (config.render().maxOutputBytes() < 1) {
+            problems.add("relay.render.max-output-bytes must be positive");
+        }
         return problems;
     }
 

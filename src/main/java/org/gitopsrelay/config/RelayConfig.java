@@ -167,9 +167,13 @@ public interface RelayConfig {
          */
         Optional<String> command();
 
-        /** A render taking longer than this fails. */
+        /** A render taking longer than this fails, and Kustomize and every process it started are killed. */
         @WithDefault("PT60S")
         Duration timeout();
+
+        /** Largest rendered output accepted, in bytes; a render past it is stopped and refused. */
+        @WithDefault("16777216")
+        int maxOutputBytes();
     }
 
     interface Kafka {

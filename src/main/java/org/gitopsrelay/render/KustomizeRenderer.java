@@ -41,6 +41,8 @@ public class KustomizeRenderer {
 
     private static final Logger LOG = Logger.getLogger(KustomizeRenderer.class);
     private static final int MAX_ERROR_CHARS = 4000;
+    /** The one variable Kustomize is given from the service's environment: where programs are. */
+    private static final String PATH = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
     /** kubectl prefixes its errors with a klog header: {@code E1123 05:11:19.720675   16658 run.go:72] }. */
     private static final java.util.regex.Pattern KLOG_PREFIX = java.util.regex.Pattern
             .compile("(?m)^[IWEF]\\d{4} \\d{2}:\\d{2}:\\d{2}\\.\\d+\\s+\\d+ [^\\]]+\\] ");
@@ -66,6 +68,12 @@ public class KustomizeRenderer {
      * {@code root}, so that they read as paths of the GitOps repository rather than of a scratch folder.
      */
     public String render(Path overlayDir, Path root) {
+        List<String> remote = RemoteReferences.in(root);
+        if (!remote.isEmpty()) {
+            throw new RelayException(Reason.RENDER_FAILED, "The overlay refers to what only the network has, and an"
+                    + " overlay renders from the GitOps repository alone (copy it into the app's folder): "
+                    + String.join("; ", remote));
+        }
         List<String> argv = new ArrayList<>(command());
         argv.add(overlayDir.toAbsolutePath().toString());
         Timer.Sample sample = Timer.start(metrics);
@@ -96,23 +104,37 @@ public class KustomizeRenderer {
     private String run(List<String> argv, Path overlayDir, Path root) {
         Process process;
         try {
-            process = new ProcessBuilder(argv).directory(overlayDir.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE)
-                    .start();
+            ProcessBuilder builder = new ProcessBuilder(argv).directory(overlayDir.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.PIPE);
+            // Kustomize inherits nothing: no GitOps token, webhook secret or proxy setting of the service.
+            builder.environment().clear();
+            builder.environment().put("PATH", PATH);
+            builder.environment().put("HOME", root.toAbsolutePath().toString());
+            process = builder.start();
         } catch (IOException e) {
             throw new RelayException(Reason.RENDER_UNAVAILABLE,
                     "Cannot run " + String.join(" ", argv.subList(0, argv.size() - 1)) + ": " + e.getMessage(), e);
         }
         try {
             process.getOutputStream().close();
-            CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> drain(process.getInputStream()));
-            CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> drain(process.getErrorStream()));
+            int cap = config.render().maxOutputBytes();
+            CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> drain(process.getInputStream(),
+                    cap));
+            CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> drain(process.getErrorStream(),
+                    cap));
             long timeout = config.render().timeout().toMillis();
             if (!process.waitFor(timeout, TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
+                kill(process);
                 throw new RelayException(Reason.RENDER_UNAVAILABLE, "Kustomize did not finish within " + timeout + " ms");
             }
             String out = stdout.get(5, TimeUnit.SECONDS);
             String err = stderr.get(5, TimeUnit.SECONDS);
+            if (out == null) {
+                kill(process);
+                throw new RelayException(Reason.RENDER_FAILED, "The overlay renders more than " + cap
+                        + " bytes (relay.render.max-output-bytes)");
+            }
+            err = err == null ? "" : err;
             if (process.exitValue() != 0) {
                 String message = err.isBlank() ? out : err;
                 throw new RelayException(Reason.RENDER_FAILED, "Kustomize failed (exit " + process.exitValue() + "): "
@@ -120,11 +142,11 @@ public class KustomizeRenderer {
             }
             return out;
         } catch (InterruptedException e) {
-            process.destroyForcibly();
+            kill(process);
             Thread.currentThread().interrupt();
             throw new RelayException(Reason.RENDER_UNAVAILABLE, "Interrupted while rendering", e);
         } catch (IOException | ExecutionException | TimeoutException e) {
-            process.destroyForcibly();
+            kill(process);
             throw new RelayException(Reason.RENDER_UNAVAILABLE, "Cannot read Kustomize's output: " + e.getMessage(), e);
         }
     }
@@ -145,12 +167,20 @@ public class KustomizeRenderer {
         }
     }
 
-    private static String drain(InputStream in) {
+    /** The stream's text, or null past {@code cap} bytes (the rest is not read: the process is stopped). */
+    private static String drain(InputStream in, int cap) {
         try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            byte[] bytes = in.readNBytes(cap + 1);
+            return bytes.length > cap ? null : new String(bytes, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** Kustomize and whatever it started (a plugin, a shell): a time-out must not leave any of them running. */
+    private static void kill(Process process) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
     }
 
     /** Kustomize's message without kubectl's log prefix and without the scratch folder's path. */
