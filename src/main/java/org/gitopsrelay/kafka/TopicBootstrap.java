@@ -41,6 +41,10 @@ public class TopicBootstrap {
 
     private NewTopic newTopic(String name) {
         NewTopic topic = new NewTopic(name, config.kafka().partitions(), config.kafka().replicationFactor());
+        if (name.equals(Topics.DEAD_LETTER)) {
+            // What failed waits for its fix and a replay, however long that takes: never deleted by age.
+            return topic.configs(Map.of("retention.ms", "-1"));
+        }
         if (name.equals(Topics.NOTIFIER_THREADS)) {
             // Thread roots of long-closed previews and old deployments need not be kept for ever.
             return topic.configs(Map.of("cleanup.policy", "compact,delete", "retention.ms",

@@ -71,6 +71,15 @@ class ExternalKafkaTest {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
             assertThat(admin.describeTopics(Topics.ALL).allTopicNames().get(10, TimeUnit.SECONDS).values())
                     .allSatisfy(topic -> assertThat(topic.partitions()).hasSize(5));
+            var resources = java.util.List.of(Topics.DEAD_LETTER, Topics.MONITOR_STATE, Topics.NOTIFIER_THREADS).stream()
+                    .map(name -> new org.apache.kafka.common.config.ConfigResource(
+                            org.apache.kafka.common.config.ConfigResource.Type.TOPIC, name))
+                    .toList();
+            var configs = admin.describeConfigs(resources).all().get(10, TimeUnit.SECONDS);
+            assertThat(configs.get(resources.get(0)).get("retention.ms").value()).as("dead letters kept")
+                    .isEqualTo("-1");
+            assertThat(configs.get(resources.get(1)).get("cleanup.policy").value()).isEqualTo("compact");
+            assertThat(configs.get(resources.get(2)).get("cleanup.policy").value()).isEqualTo("compact,delete");
         }
 
         String sha = Fixtures.sha();

@@ -1,6 +1,7 @@
 package org.gitopsrelay.webhook;
 
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.gitopsrelay.testing.Webhooks.github;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -87,6 +88,16 @@ class GitHubWebhookTest {
                 .then().statusCode(400).body("error", equalTo("The X-GitHub-Delivery header is missing"));
         github("push", PUSH, "../../etc/passwd").statusCode(400)
                 .body("error", equalTo("The X-GitHub-Delivery header is not a plain token"));
+    }
+
+    @Test
+    void aBodyFarOverTheLimitIsRefusedByTheServerBeforeItIsBuffered() {
+        // 64 KiB webhook limit: the server's own limit is just above it, not Quarkus' 10 MiB or the old 32 MiB.
+        assertThat(org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("quarkus.http.limits.max-body-size", String.class)).isEqualTo("131072");
+        ObjectNode push = Fixtures.json("github-push-main");
+        push.put("padding", "x".repeat(1_000_000));
+        github("push", Fixtures.text(push)).statusCode(413);
     }
 
     @Test
