@@ -73,6 +73,13 @@ public class ConfigCheck {
         }
         config.gitops().webUrl().ifPresent(url -> httpUrl("relay.gitops.web-url", url, problems));
         positive("relay.render.timeout", config.render().timeout(), problems);
+        if (config.kafka().handlerAttempts() < 1) {
+            problems.add("relay.kafka.handler-attempts must be at least 1");
+        }
+        positive("relay.kafka.handler-backoff", config.kafka().handlerBackoff(), problems);
+        if (config.kafka().handlerMaxBackoff().compareTo(config.kafka().handlerBackoff()) < 0) {
+            problems.add("relay.kafka.handler-max-backoff must not be shorter than relay.kafka.handler-backoff");
+        }
         if (config.render().maxOutputBytes() < 1) {
             problems.add("relay.render.max-output-bytes must be positive");
         }

@@ -189,8 +189,19 @@ public interface RelayConfig {
         @WithDefault("PT5S")
         Duration sendTimeout();
 
-        /** How many times a handler retries a transient failure before dead-lettering the event. */
-        @WithDefault("3")
+        /**
+         * How many times a handler tries an event whose failure may be transient (Git or Kustomize unreachable)
+         * before dead-lettering it; with the back-off below, the default rides out about four minutes of outage.
+         */
+        @WithDefault("10")
         int handlerAttempts();
+
+        /** First wait between a handler's tries; doubled each time, with jitter. */
+        @WithDefault("PT1S")
+        Duration handlerBackoff();
+
+        /** Longest wait between a handler's tries. */
+        @WithDefault("PT1M")
+        Duration handlerMaxBackoff();
     }
 }

@@ -21,6 +21,7 @@ import jakarta.ws.rs.core.Response;
 
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.monitor.RelayMetrics;
+import org.gitopsrelay.pipeline.Backoff;
 import org.gitopsrelay.pipeline.RelayException;
 import org.gitopsrelay.pipeline.RelayException.Reason;
 import org.jboss.logging.Logger;
@@ -129,7 +130,7 @@ public class MattermostSender {
                 detail = retryReason;
             }
             int tried = attempt;
-            Duration wait = asked.orElseGet(() -> RetryDelay.backoff(tried, config.backoff(), config.maxBackoff(),
+            Duration wait = asked.orElseGet(() -> Backoff.jittered(tried, config.backoff(), config.maxBackoff(),
                     ThreadLocalRandom.current().nextDouble()));
             if (attempt >= attempts || wait.compareTo(config.maxBackoff()) > 0) {
                 throw new RelayException(Reason.NOTIFICATION_UNDELIVERED, "Mattermost did not take the " + what

@@ -18,20 +18,6 @@ final class RetryDelay {
     }
 
     /**
-     * Exponential back-off with jitter: {@code base * 2^(attempt-1)}, at most {@code max}, of which a random half is
-     * taken off, so that replicas that failed together do not retry together. {@code random} is in [0, 1).
-     */
-    static Duration backoff(int attempt, Duration base, Duration max, double random) {
-        long ceiling = max.toMillis();
-        long delay = base.toMillis();
-        for (int i = 1; i < attempt && delay < ceiling; i++) {
-            delay *= 2;
-        }
-        delay = Math.min(delay, ceiling);
-        return Duration.ofMillis(delay / 2 + (long) (random * (delay - delay / 2)));
-    }
-
-    /**
      * The wait the server asked for: {@code Retry-After} (seconds or an HTTP date), else, when no request is left
      * ({@code X-Ratelimit-Remaining: 0}), {@code X-Ratelimit-Reset} (Mattermost sends seconds until the reset).
      */

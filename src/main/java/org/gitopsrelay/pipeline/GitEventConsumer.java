@@ -71,7 +71,7 @@ public class GitEventConsumer {
         span.setAttribute(Spans.EVENT_ID, event.id());
         span.setAttribute(Spans.EVENT_TYPE, event.type());
         span.setAttribute(Spans.APP, event.app());
-        int maxAttempts = Math.max(1, config.kafka().handlerAttempts());
+        int maxAttempts = config.kafka().handlerAttempts();
         for (int attempt = 1;; attempt++) {
             try {
                 handlers.handle(event);
@@ -84,7 +84,8 @@ public class GitEventConsumer {
                 span.addEvent("retry", Attributes.of(Spans.ATTEMPT, (long) attempt));
                 LOG.warnf("Event %s failed (attempt %d of %d), retrying: %s", event.id(), attempt, maxAttempts,
                         e.getMessage());
-                pause(Duration.ofMillis(200L * (1L << Math.min(attempt, 6))));
+                pause(Backoff.jittered(attempt, config.kafka().handlerBackoff(), config.kafka().handlerMaxBackoff(),
+                        java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
             } catch (RuntimeException e) {
                 throw deadLetter(record, new RelayException(Reason.INTERNAL, "Unexpected failure: " + e, e));
             }

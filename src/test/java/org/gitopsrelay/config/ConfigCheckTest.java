@@ -59,6 +59,16 @@ class ConfigCheckTest {
     }
 
     @Test
+    void byDefaultAHandlerRidesOutMinutesOfGitOutageBeforeDeadLettering() {
+        RelayConfig.Kafka kafka = TestConfig.relay(dataDir).kafka();
+        java.time.Duration covered = org.gitopsrelay.pipeline.Backoff.shortestTotal(kafka.handlerAttempts(),
+                kafka.handlerBackoff(), kafka.handlerMaxBackoff());
+        assertThat(covered).isGreaterThanOrEqualTo(java.time.Duration.ofMinutes(2));
+        // The consumer stays in its group meanwhile: the wait fits well within max.poll.interval.ms (10 minutes).
+        assertThat(covered.multipliedBy(2)).isLessThan(java.time.Duration.ofMinutes(10));
+    }
+
+    @Test
     void namedWebhooksAreCheckedToo() {
         RelayConfig config = TestConfig.relay(dataDir, "relay.mattermost.webhooks.team-a", "ftp://x/hooks/abc");
         assertThat(config.mattermost().webhooks()).containsKey("team-a");

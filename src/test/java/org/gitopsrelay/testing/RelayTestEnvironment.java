@@ -33,7 +33,11 @@ public class RelayTestEnvironment implements QuarkusTestResourceLifecycleManager
                 "relay.webhook.github.secret", GITHUB_SECRET,
                 "relay.gitops.retry-backoff", "PT0.01S",
                 "relay.webhook.max-body-bytes", "65536",
-                "relay.api.token", API_TOKEN);
+                "relay.api.token", API_TOKEN,
+                // Minutes of retries in production; a test's transient failure is retried briefly.
+                "relay.kafka.handler-attempts", "3",
+                "relay.kafka.handler-backoff", "PT0.2S",
+                "relay.kafka.handler-max-backoff", "PT0.8S");
     }
 
     @Override
