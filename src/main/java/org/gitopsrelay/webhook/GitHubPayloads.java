@@ -12,7 +12,7 @@ import org.gitopsrelay.pipeline.RelayException.Reason;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** Turns GitHub's {@code push}, {@code create}, {@code delete} and {@code pull_request} bodies into git changes. */
+/** Turns GitHub's {@code push}, {@code create} and {@code pull_request} bodies into git changes. */
 public final class GitHubPayloads {
 
     private GitHubPayloads() {
@@ -22,7 +22,11 @@ public final class GitHubPayloads {
         return switch (event) {
             case "push" -> push(body);
             case "create" -> ref(body, true);
-            case "delete" -> ref(body, false);
+            // The event's name is a header, which the signature does not cover: a signed create body sent as
+            // "delete" must not close anything. GitHub's push with deleted: true (a signed field) says it instead.
+            case "delete" -> new Normalised.Ignored("GitHub's delete event is not acted on: the push with"
+                    + " \"deleted\": true sent with it closes what the branch fed; environments keep their last"
+                    + " deployment");
             case "pull_request" -> pullRequest(body);
             default -> new Normalised.Ignored("GitHub event '" + event + "' is not one gitops-relay acts on");
         };

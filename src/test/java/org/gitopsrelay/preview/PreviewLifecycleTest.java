@@ -300,8 +300,12 @@ class PreviewLifecycleTest {
         assertThat(created.preview().kind()).isEqualTo("branch");
         assertThat(created.preview().headCommit()).isEqualTo(sha);
 
-        String deleted = github("delete", Fixtures.text(Fixtures.json("github-delete-branch"))
-                .replace("example/demo", "example/branchy")).statusCode(202).extract().path("events[0]");
+        // The signed push with "deleted": true closes it (GitHub's delete event, whose name is unsigned, does not).
+        ObjectNode deletion = Fixtures.json("github-push-branch-deleted");
+        ((ObjectNode) deletion.get("repository")).put("pushed_at", UPDATED.incrementAndGet());
+        deletion.put("before", sha);
+        String deleted = github("push", Fixtures.text(deletion).replace("example/demo", "example/branchy"))
+                .statusCode(202).extract().path("events[0]");
         assertThat(await(PreviewDeleted.class, deleted).reason()).isEqualTo("branch deleted");
         assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "-r", "--name-only", "main", "apps/branchy"))
                 .doesNotContain("previews/");

@@ -50,7 +50,11 @@ class GitHubPayloadsTest {
         assertThat(change("create", Fixtures.json("github-create-branch")))
                 .isEqualTo(new GitChange.RefCreated(org.gitopsrelay.event.SourceRepo.parse("github.com/example/demo"),
                         RefKind.BRANCH, "feature/login", "alice"));
-        assertThat(change("delete", Fixtures.json("github-delete-branch"))).isInstanceOf(GitChange.RefDeleted.class);
+        // Only the push's signed "deleted": true deletes: the event header is not signed.
+        assertThat(GitHubPayloads.normalise("delete", Fixtures.json("github-delete-branch")))
+                .isInstanceOf(Normalised.Ignored.class);
+        assertThat(GitHubPayloads.normalise("delete", Fixtures.json("github-create-branch")))
+                .isInstanceOf(Normalised.Ignored.class);
         GitChange.PullRequest pr = (GitChange.PullRequest) change("pull_request",
                 Fixtures.json("github-pull_request-opened"));
         assertThat(pr.number()).isEqualTo(42);
