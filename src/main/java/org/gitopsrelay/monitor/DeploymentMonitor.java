@@ -59,8 +59,8 @@ public class DeploymentMonitor {
         this.registry = registry;
         this.roles = roles;
         this.retryWait = config.kafka().sendTimeout();
-        this.ledger = new KeyValueTopicLedger(() -> new KeyValueTopic(Topics.MONITOR_STATE, kafka,
-                publisher, config.kafka().sendTimeout()));
+        this.ledger = new KeyValueTopicLedger(new KeyValueTopic(Topics.MONITOR_STATE, kafka, publisher,
+                config.kafka().sendTimeout()));
         this.dora = new DoraMetrics(metrics, ledger);
     }
 

@@ -51,9 +51,8 @@ public class DeploymentNotifier {
     private final MattermostSender sender;
     private final EventPublisher publisher;
     private final MeterRegistry metrics;
-    private final KafkaClientConfig kafka;
     private final SeenEvents delivered = new SeenEvents(10_000);
-    private volatile KeyValueTopic threads;
+    private final KeyValueTopic threads;
     private volatile boolean closing;
 
     @Inject
@@ -65,7 +64,7 @@ public class DeploymentNotifier {
         this.sender = sender;
         this.publisher = publisher;
         this.metrics = metrics;
-        this.kafka = kafka;
+        this.threads = new KeyValueTopic(Topics.NOTIFIER_THREADS, kafka, publisher, config.kafka().sendTimeout());
     }
 
     @Incoming(CHANNEL)
@@ -98,7 +97,8 @@ public class DeploymentNotifier {
         if (outcome.isEmpty() || delivered.contains(event.id())) {
             return;
         }
-        Optional<NotificationSettings> settings = registry.app(outcome.get().app()).map(AppSpec::notifications);
+        Optional<AppSpec> app = registry.app(outcome.get().app());
+        Optional<NotificationSettings> settings = app.map(AppSpec::notifications);
         settings.flatMap(NotificationSettings::mattermostWebhook)
                 .filter(name -> NotificationRoute.webhookNamed(config.mattermost().webhooks(), name).isEmpty())
                 .ifPresent(name -> LOG.warnf("App %s names the Mattermost webhook '%s', which is not configured"
@@ -106,7 +106,8 @@ public class DeploymentNotifier {
                         name, name));
         NotificationRoute route = NotificationRoute.of(config.mattermost(), settings);
         try {
-            deliver(event, outcome.get(), route);
+            deliver(event, outcome.get(), route, new NotificationText(app.map(AppSpec::source),
+                    config.gitops().webUrl()));
             delivered.firstTime(event.id());
         } catch (RelayException e) {
             deadLetter(record, e, route.sink());
@@ -116,10 +117,8 @@ public class DeploymentNotifier {
         }
     }
 
-    private void deliver(RelayEvent event, OutcomeEvent outcome, NotificationRoute route) {
+    private void deliver(RelayEvent event, OutcomeEvent outcome, NotificationRoute route, NotificationText text) {
         String eventId = event.id();
-        NotificationText text = new NotificationText(registry.app(outcome.app()).map(AppSpec::source),
-                config.gitops().webUrl());
         switch (route.kind()) {
             case LOG -> {
                 Message message = text.line(outcome);
@@ -142,7 +141,7 @@ public class DeploymentNotifier {
     private void postInThread(String eventId, java.time.Instant at, OutcomeEvent outcome, String channelId,
             NotificationText text) {
         Optional<String> key = ThreadPlanner.threadKey(outcome, config.mattermost().threadedEnvironments());
-        Optional<ThreadState> thread = key.flatMap(k -> threads().get(k)).map(DeploymentNotifier::readThread);
+        Optional<ThreadState> thread = key.flatMap(threads::get).map(DeploymentNotifier::readThread);
         NotificationPlan plan = ThreadPlanner.plan(outcome, eventId, at, text, true, key, thread);
         if (plan instanceof NotificationPlan.Skip skip) {
             LOG.debugf("Notification skipped: %s", skip.why());
@@ -153,7 +152,7 @@ public class DeploymentNotifier {
             sender.createPost(channelId, null, single.message(), eventId);
         } else if (plan instanceof NotificationPlan.OpenThread open) {
             String root = sender.createPost(channelId, null, open.root(), eventId);
-            threads().put(open.key(), writeThread(ThreadState.opened(root, channelId, eventId, open.closed(), at)));
+            threads.put(open.key(), writeThread(ThreadState.opened(root, channelId, eventId, open.closed(), at)));
         } else if (plan instanceof NotificationPlan.Reply reply) {
             // The root first: a failure before the reply leaves nothing half-posted for a replay to repeat.
             ThreadState state = reply.thread();
@@ -161,7 +160,7 @@ public class DeploymentNotifier {
                 sender.patchPost(state.rootPostId(), reply.root(), eventId);
             }
             sender.createPost(state.channelId(), state.rootPostId(), reply.reply(), eventId);
-            threads().put(reply.key(), writeThread(state.with(eventId, reply.closed(), at)));
+            threads.put(reply.key(), writeThread(state.with(eventId, reply.closed(), at)));
         }
         count(MattermostSender.SINK_API, "sent");
     }
@@ -221,14 +220,6 @@ public class DeploymentNotifier {
         metrics.counter(RelayMetrics.NOTIFICATIONS, "sink", sink, "outcome", outcome).increment();
     }
 
-    private synchronized KeyValueTopic threads() {
-        if (threads == null) {
-            threads = new KeyValueTopic(Topics.NOTIFIER_THREADS, kafka, publisher,
-                    config.kafka().sendTimeout());
-        }
-        return threads;
-    }
-
     private static ThreadState readThread(String json) {
         try {
             return EventCodec.JSON.readValue(json, ThreadState.class);
@@ -249,9 +240,6 @@ public class DeploymentNotifier {
     @PreDestroy
     void close() {
         closing = true;
-        KeyValueTopic open = threads;
-        if (open != null) {
-            open.close();
-        }
+        threads.close();
     }
 }

@@ -1,6 +1,5 @@
 package org.gitopsrelay.notify;
 
-import java.util.List;
 import java.util.Map;
 
 import jakarta.ws.rs.Consumes;
@@ -41,11 +40,8 @@ public interface MattermostApi extends AutoCloseable {
 
     /** A message attachment carries the card, in the outcome's colour. */
     static Map<String, Object> props(Message message, String eventId) {
-        if (message.card() == null || message.card().isEmpty()) {
-            return Map.of("gitops_relay_event", eventId);
-        }
-        return Map.of("gitops_relay_event", eventId, "attachments", List.of(Map.of("color", message.color(),
-                "text", message.card(), "fallback", message.headline())));
+        return message.attachments().isEmpty() ? Map.of("gitops_relay_event", eventId)
+                : Map.of("gitops_relay_event", eventId, "attachments", message.attachments());
     }
 
     @Override

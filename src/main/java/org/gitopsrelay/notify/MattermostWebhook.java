@@ -23,10 +23,8 @@ public interface MattermostWebhook extends AutoCloseable {
             @JsonProperty("props") Map<String, Object> props) {
 
         static Body of(Message message, String username, String eventId) {
-            List<Map<String, Object>> attachments = message.card() == null || message.card().isEmpty() ? null
-                    : List.of(Map.of("color", message.color(), "text", message.card(), "fallback",
-                            message.headline()));
-            return new Body(message.headline(), username, attachments, Map.of("gitops_relay_event", eventId));
+            return new Body(message.headline(), username, message.attachments().isEmpty() ? null
+                    : message.attachments(), Map.of("gitops_relay_event", eventId));
         }
     }
 

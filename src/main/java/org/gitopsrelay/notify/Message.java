@@ -14,6 +14,14 @@ public record Message(String headline, String card, String color) {
         return card == null || card.isEmpty() ? headline : headline + "\n" + card;
     }
 
+    /** The card as a Mattermost message attachment in the outcome's colour; none when there is no card. */
+    public java.util.List<java.util.Map<String, Object>> attachments() {
+        if (card == null || card.isEmpty()) {
+            return java.util.List.of();
+        }
+        return java.util.List.of(java.util.Map.of("color", color, "text", card, "fallback", headline));
+    }
+
     /** The message for a log line: one line, without Markdown's escapes, bold or mention breakers. */
     public String logText() {
         return text().replace("\n", " | ").replaceAll("\\\\([\\\\`*_~\\[\\]()<>|!])", "$1").replace("**", "")

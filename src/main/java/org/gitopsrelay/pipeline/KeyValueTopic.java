@@ -19,6 +19,8 @@ import org.gitopsrelay.pipeline.RelayException.Reason;
  * A small durable map kept in a compacted Kafka topic: what a role must remember across a restart and share with
  * its other replicas (the notifier's thread roots, the monitor's open failures). A read first catches up with the
  * topic, so a value written by another replica a moment ago is seen; a write returns once Kafka acknowledged it.
+ * Its consumer is made at the first read: a process whose role never reads the map (and the start-up before the
+ * topic exists) costs nothing.
  */
 public final class KeyValueTopic implements AutoCloseable {
 
@@ -26,8 +28,9 @@ public final class KeyValueTopic implements AutoCloseable {
 
     private final String topic;
     private final EventPublisher publisher;
-    private final KafkaConsumer<String, String> consumer;
+    private final KafkaClientConfig kafka;
     private final Duration timeout;
+    private volatile KafkaConsumer<String, String> consumer;
     private final Map<String, String> values = new HashMap<>();
     private List<TopicPartition> partitions;
 
@@ -35,13 +38,20 @@ public final class KeyValueTopic implements AutoCloseable {
         this.topic = topic;
         this.publisher = publisher;
         this.timeout = timeout;
-        this.consumer = new KafkaConsumer<>(kafka.with(Map.of(
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                // A missing topic is an error to report, never one to create with the broker's (deleting) defaults.
-                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false,
-                ConsumerConfig.CLIENT_ID_CONFIG, "gitops-relay-" + topic)),
-                new StringDeserializer(), new StringDeserializer());
+        this.kafka = kafka;
+    }
+
+    private KafkaConsumer<String, String> consumer() {
+        if (consumer == null) {
+            consumer = new KafkaConsumer<>(kafka.with(Map.of(
+                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                    // A missing topic is an error to report, never one to create with the broker's deleting defaults.
+                    ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false,
+                    ConsumerConfig.CLIENT_ID_CONFIG, "gitops-relay-" + topic)),
+                    new StringDeserializer(), new StringDeserializer());
+        }
+        return consumer;
     }
 
     /** The value under {@code key}, after reading what was written to the topic up to now. */
@@ -62,6 +72,7 @@ public final class KeyValueTopic implements AutoCloseable {
 
     private void catchUp() {
         try {
+            KafkaConsumer<String, String> consumer = consumer();
             if (partitions == null) {
                 List<TopicPartition> found = consumer.partitionsFor(topic, timeout).stream()
                         .map(info -> new TopicPartition(topic, info.partition())).toList();
@@ -105,10 +116,14 @@ public final class KeyValueTopic implements AutoCloseable {
 
     @Override
     public void close() {
+        KafkaConsumer<String, String> open = consumer;
+        if (open == null) {
+            return;
+        }
         // Wakes a read stuck waiting for Kafka, so that the stop does not wait for it.
-        consumer.wakeup();
+        open.wakeup();
         synchronized (this) {
-            consumer.close(Duration.ofSeconds(2));
+            open.close(Duration.ofSeconds(2));
         }
     }
 }

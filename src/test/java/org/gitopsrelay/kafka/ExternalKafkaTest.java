@@ -7,7 +7,6 @@ import static org.gitopsrelay.testing.Webhooks.github;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -19,11 +18,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.testing.Fixtures;
-import org.gitopsrelay.testing.RelayTestEnvironment;
+import org.gitopsrelay.testing.OwnBrokerEnvironment;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
@@ -35,27 +33,15 @@ import io.quarkus.test.junit.QuarkusTest;
 class ExternalKafkaTest {
 
     /** A broker outside the service's data dir, plus the usual test environment. */
-    public static class ExternalBroker implements QuarkusTestResourceLifecycleManager {
-        private final RelayTestEnvironment environment = new RelayTestEnvironment();
-        private EmbeddedKafkaBroker broker;
-
+    public static class ExternalBroker extends OwnBrokerEnvironment {
         @Override
-        public Map<String, String> start() {
-            try {
-                broker = EmbeddedKafkaBroker.start(Files.createTempDirectory("external-kafka-"), null);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            Map<String, String> config = new HashMap<>(environment.start());
-            config.put("kafka.bootstrap.servers", broker.bootstrapServers());
-            config.put("relay.kafka.partitions", "5");
-            return config;
+        protected EmbeddedKafkaBroker startBroker(Path logDir) {
+            return EmbeddedKafkaBroker.start(logDir, null);
         }
 
         @Override
-        public void stop() {
-            broker.close();
-            environment.stop();
+        protected Map<String, String> kafkaSettings() {
+            return Map.of("relay.kafka.partitions", "5");
         }
     }
 

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.gitopsrelay.testing.GitCli.git;
 import static org.gitopsrelay.testing.Webhooks.github;
 
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -21,12 +20,12 @@ import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.testing.Fixtures;
+import org.gitopsrelay.testing.OwnBrokerEnvironment;
 import org.gitopsrelay.testing.RelayTestEnvironment;
 import org.gitopsrelay.testing.TopicReader;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
@@ -40,31 +39,18 @@ class SecuredKafkaTest {
 
     private static final String RELAY_PASSWORD = "relay-s3cret-pw";
 
-    public static class SaslBroker implements QuarkusTestResourceLifecycleManager {
-        private final RelayTestEnvironment environment = new RelayTestEnvironment();
-        private EmbeddedKafkaBroker broker;
-
+    public static class SaslBroker extends OwnBrokerEnvironment {
         @Override
-        public Map<String, String> start() {
-            try {
-                broker = EmbeddedKafkaBroker.startWithSaslPlain(Files.createTempDirectory("sasl-kafka-"),
-                        Map.of("relay", RELAY_PASSWORD));
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            Map<String, String> config = new HashMap<>(environment.start());
-            config.put("kafka.bootstrap.servers", broker.bootstrapServers());
-            config.put("kafka.security.protocol", "SASL_PLAINTEXT");
-            config.put("kafka.sasl.mechanism", "PLAIN");
-            config.put("kafka.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required"
-                    + " username=\"relay\" password=\"" + RELAY_PASSWORD + "\";");
-            return config;
+        protected EmbeddedKafkaBroker startBroker(java.nio.file.Path logDir) {
+            return EmbeddedKafkaBroker.startWithSaslPlain(logDir, Map.of("relay", RELAY_PASSWORD));
         }
 
         @Override
-        public void stop() {
-            broker.close();
-            environment.stop();
+        protected Map<String, String> kafkaSettings() {
+            return Map.of("kafka.security.protocol", "SASL_PLAINTEXT",
+                    "kafka.sasl.mechanism", "PLAIN",
+                    "kafka.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required"
+                            + " username=\"relay\" password=\"" + RELAY_PASSWORD + "\";");
         }
     }
 
