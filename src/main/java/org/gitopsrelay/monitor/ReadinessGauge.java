@@ -46,11 +46,28 @@ public class ReadinessGauge {
             checks.values().forEach(check -> check.set(0));
             return;
         }
+        record(payload);
+    }
+
+    /**
+     * Sets each reported check's series; a check no longer reported loses its series, or a name a check had only
+     * while starting ("... not yet initialized") would read 0 for ever and keep an alert firing.
+     */
+    void record(JsonObject payload) {
+        java.util.Set<String> reported = new java.util.HashSet<>();
         for (JsonValue value : payload.getJsonArray("checks")) {
             JsonObject check = value.asJsonObject();
-            int up = "UP".equals(check.getString("status", "DOWN")) ? 1 : 0;
-            checks.computeIfAbsent(check.getString("name", "unnamed"), this::register).set(up);
+            String name = check.getString("name", "unnamed");
+            reported.add(name);
+            checks.computeIfAbsent(name, this::register).set("UP".equals(check.getString("status", "DOWN")) ? 1 : 0);
         }
+        checks.keySet().removeIf(name -> {
+            if (reported.contains(name)) {
+                return false;
+            }
+            metrics.find(RelayMetrics.READINESS).tag("check", name).meters().forEach(metrics::remove);
+            return true;
+        });
     }
 
     private AtomicInteger register(String check) {
