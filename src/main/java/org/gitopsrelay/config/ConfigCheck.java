@@ -83,6 +83,11 @@ public class ConfigCheck {
         if (config.render().maxOutputBytes() < 1) {
             problems.add("relay.render.max-output-bytes must be positive");
         }
+        Duration skew = config.webhook().maxClockSkew();
+        if (skew.isNegative() || skew.compareTo(Duration.ofHours(1)) > 0) {
+            problems.add("relay.webhook.max-clock-skew must be between PT0S and PT1H (a larger skew lets a forged"
+                    + " time hold back later changes for that long)");
+        }
         return problems;
     }
 

@@ -105,6 +105,13 @@ public interface RelayConfig {
         @WithDefault("5242880")
         int maxBodyBytes();
 
+        /**
+         * How far a push or pull request time may lie ahead of the moment the relay received it; a time further
+         * ahead is taken as that moment, so that a forged or skewed time cannot make every later change stale.
+         */
+        @WithDefault("PT5M")
+        Duration maxClockSkew();
+
         Provider github();
 
         interface Provider {

@@ -1,5 +1,7 @@
 package org.gitopsrelay.pipeline;
 
+import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -9,8 +11,10 @@ import jakarta.inject.Inject;
 import org.gitopsrelay.app.AppRegistry;
 import org.gitopsrelay.app.AppSpec;
 import org.gitopsrelay.app.RegistrySync;
+import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.deploy.DeployPushToEnvironment;
 import org.gitopsrelay.deploy.Routing;
+import org.gitopsrelay.event.ClaimedTimes;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.GitChange;
 import org.gitopsrelay.event.RelayEvent;
@@ -35,16 +39,21 @@ public class GitEventHandlers {
     private final OpenPreview openPreview;
     private final ClosePreview closePreview;
     private final MeterRegistry metrics;
+    private final RelayConfig config;
+    private final Clock clock;
 
     @Inject
     public GitEventHandlers(AppRegistry registry, RegistrySync registrySync, DeployPushToEnvironment deployPush,
-            OpenPreview openPreview, ClosePreview closePreview, MeterRegistry metrics) {
+            OpenPreview openPreview, ClosePreview closePreview, MeterRegistry metrics, RelayConfig config,
+            Clock clock) {
         this.registry = registry;
         this.registrySync = registrySync;
         this.deployPush = deployPush;
         this.openPreview = openPreview;
         this.closePreview = closePreview;
         this.metrics = metrics;
+        this.config = config;
+        this.clock = clock;
     }
 
     public void handle(RelayEvent event) {
@@ -66,6 +75,15 @@ public class GitEventHandlers {
             LOG.warnf("Event %s is for app %s, which is no longer registered: ignored", event.id(), event.app());
             return;
         }
+        // Ingest picked the app by the repository; the record's subject alone must not let one repository's pushes
+        // deploy another app (a record written to the topic by something else, or an app that moved its source).
+        if (!change.repo().equals(app.get().source())) {
+            handled(event, "-", "wrong-source", started);
+            LOG.warnf("Event %s comes from repository %s, but app %s is built from %s: refused", event.id(),
+                    change.repo(), event.app(), app.get().source());
+            return;
+        }
+        change = trustedTimes(event, change);
         Optional<String> ignored = Routing.ignoredBy(app.get(), change);
         if (ignored.isPresent()) {
             handled(event, "-", "ignored", started);
@@ -83,6 +101,23 @@ public class GitEventHandlers {
                     started);
         }
         registrySync.refreshFromCache();
+    }
+
+    /**
+     * The change with no time further ahead of its receipt than the allowed clock skew. The event's own time (set
+     * by ingest) counts as the receipt unless it too lies ahead of this process's clock.
+     */
+    private GitChange trustedTimes(RelayEvent event, GitChange change) {
+        Instant now = clock.instant();
+        Instant received = event.time() == null || event.time().isAfter(now) ? now : event.time();
+        GitChange clamped = ClaimedTimes.clamp(change, received, config.webhook().maxClockSkew());
+        if (clamped != change) {
+            metrics.counter(RelayMetrics.CLAIMED_TIMES_CLAMPED, "type", event.type()).increment();
+            LOG.warnf("Event %s claims a time more than %s after it was received (%s): taken as %s, so that it cannot"
+                    + " make later changes look older", event.id(), config.webhook().maxClockSkew(), received,
+                    received);
+        }
+        return clamped;
     }
 
     private void handlePush(RelayEvent event, AppSpec app, GitChange.Push push, long started) {

@@ -69,7 +69,7 @@ class ExternalKafkaTest {
         }
 
         String sha = Fixtures.sha();
-        github("push", Fixtures.text(Fixtures.push("github-push-main", sha, 1_990_000_000L))).statusCode(202);
+        github("push", Fixtures.text(Fixtures.push("github-push-main", sha, Fixtures.nextPushTime()))).statusCode(202);
 
         Path remote = config.dataDir().resolve("gitops.git");
         Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))

@@ -83,7 +83,7 @@ class SecuredKafkaTest {
             assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS)).containsAll(Topics.ALL);
         }
         String sha = Fixtures.sha();
-        String eventId = github("push", Fixtures.text(Fixtures.push("github-push-main", sha, 1_995_000_000L)))
+        String eventId = github("push", Fixtures.text(Fixtures.push("github-push-main", sha, Fixtures.nextPushTime())))
                 .statusCode(202).extract().path("events[0]");
         Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> git(
                 config.dataDir().resolve("gitops.git"), "log", "-1", "--format=%B", "main").contains(sha));

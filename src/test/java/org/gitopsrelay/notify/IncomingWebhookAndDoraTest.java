@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.inject.Inject;
 
@@ -46,7 +45,6 @@ import io.restassured.RestAssured;
 class IncomingWebhookAndDoraTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final AtomicLong CLOCK = new AtomicLong(1_960_000_000L);
 
     @Inject
     RelayConfig config;
@@ -85,7 +83,7 @@ class IncomingWebhookAndDoraTest {
     }
 
     private static String push(String repo, String sha) {
-        return github("push", Fixtures.text(Fixtures.push("github-push-main", sha, CLOCK.incrementAndGet()))
+        return github("push", Fixtures.text(Fixtures.push("github-push-main", sha, Fixtures.nextPushTime()))
                 .replace("example/demo", repo)).statusCode(202).extract().path("events[0]");
     }
 
@@ -113,7 +111,7 @@ class IncomingWebhookAndDoraTest {
                 + "image: {repository: registry.example.org/example/teamb}\nenvironments: {}\n"
                 + "previews: {pullRequests: true}\nnotifications: {mattermost: {webhook: team-b}}\n");
         String opened = github("pull_request", Fixtures.pullRequest("opened", 12, "feature/b", Fixtures.sha(), false,
-                CLOCK.incrementAndGet()).replace("example/demo", "example/teamb")).statusCode(202).extract()
+                Fixtures.nextPushTime()).replace("example/demo", "example/teamb")).statusCode(202).extract()
                 .path("events[0]");
         RelayEvent created = awaitOutcome(OutcomeEvent.PreviewCreated.class, opened);
         Call post = awaitPost(created.id());

@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.inject.Inject;
 
@@ -54,7 +53,6 @@ import io.quarkus.test.junit.QuarkusTest;
 class MattermostThreadsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final AtomicLong CLOCK = new AtomicLong(1_950_000_000L);
 
     @Inject
     RelayConfig config;
@@ -130,11 +128,11 @@ class MattermostThreadsTest {
 
     private static String pullRequest(String action, int number, String sha) {
         return github("pull_request", Fixtures.pullRequest(action, number, "feature/login", sha,
-                action.equals("closed"), CLOCK.incrementAndGet())).statusCode(202).extract().path("events[0]");
+                action.equals("closed"), Fixtures.nextPushTime())).statusCode(202).extract().path("events[0]");
     }
 
     private static String push(String fixture, String sha, String repo) {
-        String body = Fixtures.text(Fixtures.push(fixture, sha, CLOCK.incrementAndGet())).replace("example/demo", repo);
+        String body = Fixtures.text(Fixtures.push(fixture, sha, Fixtures.nextPushTime())).replace("example/demo", repo);
         return github("push", body).statusCode(202).extract().path("events[0]");
     }
 
@@ -251,7 +249,7 @@ class MattermostThreadsTest {
                 + "notifications: {mattermost: {channel-id: " + channel + "}}\n");
         int number = ThreadLocalRandom.current().nextInt(1000, 1_000_000);
         String opened = github("pull_request", Fixtures.pullRequest("opened", number, "feature/chat", Fixtures.sha(),
-                false, CLOCK.incrementAndGet()).replace("example/demo", "example/chatty")).statusCode(202).extract()
+                false, Fixtures.nextPushTime()).replace("example/demo", "example/chatty")).statusCode(202).extract()
                 .path("events[0]");
         RelayEvent created = awaitOutcome(OutcomeEvent.PreviewCreated.class, opened);
         Call root = awaitPost(created.id());

@@ -55,14 +55,15 @@ class KafkaOutageTest {
     @Test
     void webhooksAnswer503WhileKafkaIsDownAndThePipelineResumesWhenItIsBack() {
         String first = Fixtures.sha();
-        github("push", push(first, 1_950_000_001L)).statusCode(202);
+        github("push", push(first, Fixtures.nextPushTime())).statusCode(202);
         awaitCommitOf(first);
 
         String duringOutage = Fixtures.sha();
+        long duringOutageAt = Fixtures.nextPushTime();
         EmbeddedKafka.holdDown();
         try {
             long started = System.nanoTime();
-            github("push", push(duringOutage, 1_950_000_002L)).statusCode(503)
+            github("push", push(duringOutage, duringOutageAt)).statusCode(503)
                     .body("reason", equalTo("kafka-unavailable"))
                     .body("error", containsString("Kafka did not acknowledge the write to relay.git-events within 2000 ms"));
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
@@ -72,7 +73,7 @@ class KafkaOutageTest {
         }
         // GitHub does not redeliver on its own; the sender (or a person) redelivers the refused delivery.
         Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .until(() -> github("push", push(duringOutage, 1_950_000_002L)).extract().statusCode() == 202);
+                .until(() -> github("push", push(duringOutage, duringOutageAt)).extract().statusCode() == 202);
         awaitCommitOf(duringOutage);
         RestAssured.get("/q/metrics").then()
                 .body(containsString("relay_webhook_deliveries_total{outcome=\"kafka-unavailable\",provider=\"github\"}"));

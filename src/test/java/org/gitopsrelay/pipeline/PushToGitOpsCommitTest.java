@@ -8,9 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.inject.Inject;
 
@@ -19,18 +19,22 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.gitopsrelay.app.AppRegistry;
 import org.gitopsrelay.app.RegistrySync;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.EventTypes;
+import org.gitopsrelay.event.GitChange;
 import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.event.SourceRepo;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.gitops.KustomizationFile;
 import org.gitopsrelay.testing.EventsDoc;
 import org.gitopsrelay.testing.Fixtures;
 import org.gitopsrelay.testing.RelayTestEnvironment;
+import org.gitopsrelay.testing.TestApps;
 import org.gitopsrelay.testing.TopicReader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,8 +57,6 @@ import io.restassured.RestAssured;
 class PushToGitOpsCommitTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    /** Push times far ahead of any fixture, increasing, so that each push here is the newest. */
-    private static final AtomicLong PUSH_TIME = new AtomicLong(1_900_000_000L);
 
     @Inject
     RelayConfig config;
@@ -89,7 +91,7 @@ class PushToGitOpsCommitTest {
     }
 
     private String pushMain(String sha) {
-        return github("push", Fixtures.text(Fixtures.push("github-push-main", sha, PUSH_TIME.incrementAndGet())))
+        return github("push", Fixtures.text(Fixtures.push("github-push-main", sha, Fixtures.nextPushTime())))
                 .statusCode(202).extract().path("events[0]");
     }
 
@@ -147,7 +149,7 @@ class PushToGitOpsCommitTest {
     @Test
     void theSamePushDeliveredAgainMakesNoSecondCommit() {
         String sha = Fixtures.sha();
-        String body = Fixtures.text(Fixtures.push("github-push-main", sha, PUSH_TIME.incrementAndGet()));
+        String body = Fixtures.text(Fixtures.push("github-push-main", sha, Fixtures.nextPushTime()));
         String delivery = UUID.randomUUID().toString();
         String eventId = github("push", body, delivery).statusCode(202).extract().path("events[0]");
         String commit = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, eventId).path("gitopsCommit").asText();
@@ -167,8 +169,8 @@ class PushToGitOpsCommitTest {
     void anOlderPushHandledAfterANewerOneNeverRollsBack() {
         String older = Fixtures.sha();
         String newer = Fixtures.sha();
-        long olderTime = PUSH_TIME.incrementAndGet();
-        long newerTime = PUSH_TIME.incrementAndGet();
+        long olderTime = Fixtures.nextPushTime();
+        long newerTime = Fixtures.nextPushTime();
         String newerEvent = github("push", Fixtures.text(Fixtures.push("github-push-main", newer, newerTime)))
                 .statusCode(202).extract().path("events[0]");
         String newerCommit = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, newerEvent).path("gitopsCommit").asText();
@@ -184,7 +186,7 @@ class PushToGitOpsCommitTest {
     @Test
     void aTagPushDeploysProduction() {
         String sha = Fixtures.sha();
-        String eventId = github("push", Fixtures.text(Fixtures.push("github-push-tag", sha, PUSH_TIME.incrementAndGet())))
+        String eventId = github("push", Fixtures.text(Fixtures.push("github-push-tag", sha, Fixtures.nextPushTime())))
                 .statusCode(202).extract().path("events[0]");
 
         JsonNode deployment = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, eventId);
@@ -202,7 +204,7 @@ class PushToGitOpsCommitTest {
     void aPushWithZeroCommitsDeploysTheCommitTheBranchNowPointsAt() {
         String sha = Fixtures.sha();
         String eventId = github("push",
-                Fixtures.text(Fixtures.push("github-push-zero-commits", sha, PUSH_TIME.incrementAndGet())))
+                Fixtures.text(Fixtures.push("github-push-zero-commits", sha, Fixtures.nextPushTime())))
                 .statusCode(202).extract().path("events[0]");
 
         assertThat(awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, eventId).path("sourceCommit").asText())
@@ -227,7 +229,7 @@ class PushToGitOpsCommitTest {
         registrySync.refresh();
         String before = git(remote(), "rev-parse", "main").trim();
 
-        String body = Fixtures.text(Fixtures.push("github-push-main", Fixtures.sha(), PUSH_TIME.incrementAndGet()))
+        String body = Fixtures.text(Fixtures.push("github-push-main", Fixtures.sha(), Fixtures.nextPushTime()))
                 .replace("example/demo", "example/broken");
         String eventId = github("push", body).statusCode(202).extract().path("events[0]");
         JsonNode failure = awaitDeployment(EventTypes.DEPLOYMENT_FAILED, eventId);
@@ -261,7 +263,7 @@ class PushToGitOpsCommitTest {
         git(clone, "commit", "-qm", "Onboard multi-web and multi-worker");
         git(clone, "push", "-q", "origin", "HEAD:main");
         registrySync.refresh();
-        String body = Fixtures.text(Fixtures.push("github-push-main", Fixtures.sha(), PUSH_TIME.incrementAndGet()))
+        String body = Fixtures.text(Fixtures.push("github-push-main", Fixtures.sha(), Fixtures.nextPushTime()))
                 .replace("example/demo", "example/multi");
 
         io.restassured.response.ExtractableResponse<io.restassured.response.Response> answer = github("push", body)
@@ -299,7 +301,7 @@ class PushToGitOpsCommitTest {
         // Past the on-demand refresh's minimum interval, well within the scheduled refresh's.
         Thread.sleep(2100);
 
-        String body = Fixtures.text(Fixtures.push("github-push-main", Fixtures.sha(), PUSH_TIME.incrementAndGet()))
+        String body = Fixtures.text(Fixtures.push("github-push-main", Fixtures.sha(), Fixtures.nextPushTime()))
                 .replace("refs/heads/main", "refs/heads/qa").replace("example/demo", "example/growing");
         String eventId = github("push", body).statusCode(202).extract().path("events[0]");
 
@@ -342,7 +344,7 @@ class PushToGitOpsCommitTest {
         git(clone, "push", "-q", "origin", "HEAD:main");
         registrySync.refresh();
         String sha = Fixtures.sha();
-        String eventId = github("push", Fixtures.text(Fixtures.push("github-push-main", sha, PUSH_TIME.incrementAndGet()))
+        String eventId = github("push", Fixtures.text(Fixtures.push("github-push-main", sha, Fixtures.nextPushTime()))
                 .replace("example/demo", "example/fixme")).statusCode(202).extract().path("events[0]");
         awaitDeployment(EventTypes.DEPLOYMENT_FAILED, eventId);
         deadLetters.await(r -> r.value().contains(eventId), WAIT);
@@ -385,6 +387,61 @@ class PushToGitOpsCommitTest {
                 && "typo".equals(r.key()), WAIT);
         String eventId = pushMain(Fixtures.sha());
         awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, eventId);
+    }
+
+    @Test
+    void aRecordNamingAnAppButComingFromAnotherRepositoryDeploysNothing() {
+        // What ingest would never write: a push of another repository, with the demo app as its subject. Anyone who
+        // can write to the topic could; the handler checks the repository against the app's registered source.
+        String sha = Fixtures.sha();
+        GitChange.Push push = new GitChange.Push(SourceRepo.parse("github.com/mallory/demo"), GitChange.RefKind.BRANCH,
+                "main", GitChange.ZERO_SHA, sha, sha, 1, "mallory", Instant.now(), Instant.now(), false, false, false);
+        RelayEvent forged = RelayEvent.of(UUID.randomUUID().toString(), "/webhooks/github", EventTypes.GIT_PUSH, "demo",
+                Instant.now(), EventCodec.toData(push));
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(java.util.Map.of("bootstrap.servers",
+                bootstrapServers), new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(Topics.GIT_EVENTS, "demo", EventCodec.encode(forged)));
+        }
+
+        Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> RestAssured.get("/q/metrics")
+                .asString().contains("relay_events_handled_total{outcome=\"wrong-source\",type=\"" + EventTypes.GIT_PUSH
+                        + "\"}"));
+        assertThat(git(remote(), "log", "--format=%B", "main")).doesNotContain(sha).doesNotContain(forged.id());
+    }
+
+    @Test
+    void aPushClaimingAFarFutureTimeCannotMakeTheNextRealPushStale() throws Exception {
+        Path clone = freshClone();
+        Path overlay = Files.createDirectories(clone.resolve("apps/clocky/envs/staging"));
+        Files.writeString(clone.resolve("apps/clocky/app.yaml"), """
+                source: {repository: github.com/example/clocky}
+                image: {repository: registry.example.org/example/clocky}
+                environments:
+                  staging: {branch: main}
+                """);
+        Files.writeString(overlay.resolve("kustomization.yaml"), "resources: []\n");
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "Onboard clocky");
+        TestApps.push(clone);
+        registrySync.refresh();
+
+        long year2100 = Instant.parse("2100-01-01T00:00:00Z").getEpochSecond();
+        String forward = github("push", Fixtures.text(Fixtures.push("github-push-main", Fixtures.sha(), year2100))
+                .replace("example/demo", "example/clocky")).statusCode(202).extract().path("events[0]");
+        awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, forward);
+        String deployedAt = KustomizationFile.parse(git(remote(), "show", "main:apps/clocky/envs/staging/kustomization.yaml"))
+                .annotation("source-time").orElseThrow();
+        assertThat(Instant.parse(deployedAt)).isBefore(Instant.now());
+
+        // The next real push, a moment later by GitHub's clock, deploys.
+        String sha = Fixtures.sha();
+        String next = github("push", Fixtures.text(Fixtures.push("github-push-main", sha,
+                Instant.now().getEpochSecond() + 1)).replace("example/demo", "example/clocky")).statusCode(202)
+                .extract().path("events[0]");
+        JsonNode deployment = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, next);
+        assertThat(deployment.path("image").asText()).isEqualTo("registry.example.org/example/clocky:" + sha);
+        RestAssured.get("/q/metrics").then().body(org.hamcrest.Matchers.containsString(
+                "relay_claimed_times_clamped_total{type=\"" + EventTypes.GIT_PUSH + "\"}"));
     }
 
     @Test

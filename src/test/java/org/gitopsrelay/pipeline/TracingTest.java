@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -54,7 +53,6 @@ class TracingTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final String SERVER_SPAN = "POST /webhooks/github";
     /** Push times far ahead of any fixture, increasing, so that each push here is the newest and gets deployed. */
-    private static final AtomicLong PUSH_TIME = new AtomicLong(1_950_000_000L);
 
     /**
      * A collector is named, which is what turns tracing on; the OTLP exporter is left out of this build, so the
@@ -95,7 +93,7 @@ class TracingTest {
     }
 
     private String push(String sha) {
-        return github("push", Fixtures.text(Fixtures.push("github-push-main", sha, PUSH_TIME.incrementAndGet())))
+        return github("push", Fixtures.text(Fixtures.push("github-push-main", sha, Fixtures.nextPushTime())))
                 .statusCode(202).extract().path("events[0]");
     }
 
@@ -177,7 +175,7 @@ class TracingTest {
     @Test
     void aSendersUnsampledTraceAndBaggageNeitherSilenceTheRelayNorTravelWithItsEvents() {
         String sha = Fixtures.sha();
-        byte[] body = Fixtures.text(Fixtures.push("github-push-main", sha, PUSH_TIME.incrementAndGet()))
+        byte[] body = Fixtures.text(Fixtures.push("github-push-main", sha, Fixtures.nextPushTime()))
                 .getBytes(StandardCharsets.UTF_8);
         String eventId = io.restassured.RestAssured.given().contentType("application/json")
                 .header("X-GitHub-Event", "push").header("X-GitHub-Delivery", java.util.UUID.randomUUID().toString())

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.inject.Inject;
 
@@ -47,7 +46,6 @@ import io.quarkus.test.junit.QuarkusTest;
 class PreviewLifecycleTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final AtomicLong UPDATED = new AtomicLong(1_900_000_000L);
 
     @Inject
     RelayConfig config;
@@ -76,7 +74,7 @@ class PreviewLifecycleTest {
     }
 
     private static String pullRequest(String action, int number, String branch, String sha, boolean merged) {
-        return pullRequest(action, number, branch, sha, merged, UPDATED.incrementAndGet());
+        return pullRequest(action, number, branch, sha, merged, Fixtures.nextPushTime());
     }
 
     private static String pullRequestAt(String action, int number, String branch, String sha, long updatedAt) {
@@ -291,8 +289,7 @@ class PreviewLifecycleTest {
                 """);
         String sha = Fixtures.sha();
 
-        String pushed = github("push", Fixtures.text(Fixtures.push("github-push-feature-branch", sha, UPDATED
-                .incrementAndGet())).replace("example/demo", "example/branchy")).statusCode(202).extract()
+        String pushed = github("push", Fixtures.text(Fixtures.push("github-push-feature-branch", sha, Fixtures.nextPushTime())).replace("example/demo", "example/branchy")).statusCode(202).extract()
                 .path("events[0]");
         PreviewCreated created = await(PreviewCreated.class, pushed);
         String slug = PreviewSlug.forBranch("branchy", "feature/login");
@@ -302,7 +299,7 @@ class PreviewLifecycleTest {
 
         // The signed push with "deleted": true closes it (GitHub's delete event, whose name is unsigned, does not).
         ObjectNode deletion = Fixtures.json("github-push-branch-deleted");
-        ((ObjectNode) deletion.get("repository")).put("pushed_at", UPDATED.incrementAndGet());
+        ((ObjectNode) deletion.get("repository")).put("pushed_at", Fixtures.nextPushTime());
         deletion.put("before", sha);
         String deleted = github("push", Fixtures.text(deletion).replace("example/demo", "example/branchy"))
                 .statusCode(202).extract().path("events[0]");
@@ -350,7 +347,7 @@ class PreviewLifecycleTest {
     void aPullRequestClosedBeforeItsOpeningArrivedStaysClosedUntilReopened() {
         int number = newNumber();
         String branch = "feature/late";
-        long openedAt = UPDATED.incrementAndGet();
+        long openedAt = Fixtures.nextPushTime();
         String closed = github("pull_request", pullRequest("closed", number, branch, Fixtures.sha(), false))
                 .statusCode(202).extract().path("events[0]");
         String lateOpening = github("pull_request", pullRequestAt("opened", number, branch, Fixtures.sha(), openedAt))
@@ -397,7 +394,7 @@ class PreviewLifecycleTest {
     @Test
     void aClosingOlderThanThePreviewsLastActivityRemovesNothing() {
         int number = newNumber();
-        long earlier = UPDATED.incrementAndGet();
+        long earlier = Fixtures.nextPushTime();
         String opened = github("pull_request", pullRequest("opened", number, "feature/busy", Fixtures.sha(), false))
                 .statusCode(202).extract().path("events[0]");
         await(PreviewCreated.class, opened);

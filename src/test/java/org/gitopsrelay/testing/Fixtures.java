@@ -26,6 +26,21 @@ public final class Fixtures {
         }
     }
 
+    private static final String CLOCK_PROPERTY = "gitops-relay.test.push-clock";
+
+    /**
+     * A push or pull request time for a test: one second after the last one handed out in this JVM, starting a day
+     * before the run, so that each is newer than the one before and none lies in the future (handlers take a future
+     * time as the moment of receipt). Each Quarkus app loads its own copy of this class, so the counter lives in the
+     * JVM's system properties, which all of them share.
+     */
+    public static long nextPushTime() {
+        Object next = System.getProperties().compute(CLOCK_PROPERTY, (key, last) -> String.valueOf(last == null
+                ? java.time.Instant.now().minus(java.time.Duration.ofDays(1)).getEpochSecond()
+                : Long.parseLong((String) last) + 1));
+        return Long.parseLong((String) next);
+    }
+
     /** A push fixture moved to another commit and push time, so that each test deploys something new. */
     public static ObjectNode push(String name, String sha, long pushedAtEpochSeconds) {
         ObjectNode push = json(name);

@@ -30,7 +30,7 @@ class GitHubPayloadsTest {
         assertThat(push.headCommit()).isEqualTo("199eddf46df50de8d02e99bf1c5fdb4101338224");
         assertThat(push.commitCount()).isEqualTo(1);
         assertThat(push.pusher()).isEqualTo("alice");
-        assertThat(push.pushedAt()).isEqualTo(Instant.ofEpochSecond(1795676511));
+        assertThat(push.pushedAt()).isEqualTo(Instant.ofEpochSecond(1795176300));
         assertThat(push.deleted()).isFalse();
     }
 

@@ -137,7 +137,7 @@ class GitHubWebhookTest {
 
     @Test
     void aPushToAFollowedBranchIsAcceptedWithItsEventId() {
-        github("push", Fixtures.text(Fixtures.push("github-push-main", Fixtures.sha(), 1795676511L)))
+        github("push", Fixtures.text(Fixtures.push("github-push-main", Fixtures.sha(), Fixtures.nextPushTime())))
                 .statusCode(202).body("events", hasSize(1))
                 .body("events[0]", matchesPattern("[0-9a-f-]{36}"));
     }
