@@ -39,9 +39,10 @@ public class DeadLettersResource {
     @POST
     @Path("/replay")
     @Blocking
-    @Operation(summary = "Send every dead-lettered record not replayed yet back to the topic it failed on")
+    @Operation(summary = "Send every dead-lettered record not replayed yet back to the topic it failed on; records"
+            + " naming another topic than the relay's are listed as refused and not sent")
     public Map<String, Object> replay() {
-        List<DeadLetters.DeadLetter> replayed = deadLetters.replay();
-        return Map.of("replayed", replayed.size(), "records", replayed);
+        DeadLetters.Replay replay = deadLetters.replay();
+        return Map.of("replayed", replay.replayed().size(), "records", replay.replayed(), "refused", replay.refused());
     }
 }

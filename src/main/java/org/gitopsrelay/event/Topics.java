@@ -13,11 +13,14 @@ public final class Topics {
     public static final String MONITOR_STATE = "relay.monitor-state";
     /** Internal: dead-lettered notifications go back here when replayed, so only the notifier sees them again. */
     public static final String NOTIFIER_REPLAY = "relay.notifier-replay";
+    /** Internal, compacted: how far each partition of relay.dead-letter was replayed. */
+    public static final String REPLAY_STATE = "relay.replay-state";
 
     public static final java.util.List<String> ALL = java.util.List.of(GIT_EVENTS, DEPLOYMENTS, BACKUPS, DEAD_LETTER,
-            NOTIFIER_THREADS, MONITOR_STATE, NOTIFIER_REPLAY);
+            NOTIFIER_THREADS, MONITOR_STATE, NOTIFIER_REPLAY, REPLAY_STATE);
     /** Topics whose latest value per key is all that matters. */
-    public static final java.util.Set<String> COMPACTED = java.util.Set.of(NOTIFIER_THREADS, MONITOR_STATE);
+    public static final java.util.Set<String> COMPACTED = java.util.Set.of(NOTIFIER_THREADS, MONITOR_STATE,
+            REPLAY_STATE);
 
     private Topics() {
     }

@@ -4,8 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,9 +17,16 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.kafka.KafkaClientConfig;
@@ -27,91 +36,182 @@ import org.jboss.logging.Logger;
 /**
  * The records on {@code relay.dead-letter} that were not replayed yet, and their replay: each goes back, unchanged,
  * to the topic it failed on, so its handler tries it again (and, being idempotent, does only what is still to do).
- * What was replayed is remembered as the offsets of the consumer group {@code gitops-relay-replay}.
+ * <p>
+ * Where the replay got to is a marker per partition in the compacted topic {@code relay.replay-state}, written in
+ * the same Kafka transaction as the records sent back: a replay lands whole or not at all, and the marker lasts as
+ * long as the dead letters (a consumer group's offsets would expire after a week without a replay, and every dead
+ * letter ever written would come back). The transaction has one fixed id for the whole deployment, so a replay
+ * begun on another replica fences this one: one replay runs at a time, and what it does is done once.
  */
 @ApplicationScoped
 public class DeadLetters {
 
+    /** Before the marker topic: where earlier versions recorded what was replayed, read once as the start. */
     public static final String GROUP = "gitops-relay-replay";
+    public static final String TRANSACTIONAL_ID = "gitops-relay-replay";
+    /** Only the relay's own topics take a replayed record: the target is a header anyone who can write could set. */
+    public static final Set<String> TARGETS = Set.of(Topics.GIT_EVENTS, Topics.NOTIFIER_REPLAY);
     private static final Logger LOG = Logger.getLogger(DeadLetters.class);
     private static final Duration POLL = Duration.ofMillis(500);
+    private static final Duration READ_LIMIT = Duration.ofSeconds(30);
 
     /** A dead-lettered record as the API shows it. */
     public record DeadLetter(String topic, String key, String eventId, String eventType, String reason, int partition,
             long offset) {
     }
 
+    /** What a replay did: the records sent back, and those it would not send, with why. */
+    public record Replay(List<DeadLetter> replayed, List<Refusal> refused) {
+    }
+
+    /** A dead letter not sent back, and why: it stays readable on the topic, but the marker moves past it. */
+    public record Refusal(DeadLetter record, String why) {
+    }
+
     private final KafkaClientConfig kafka;
-    private final EventPublisher publisher;
 
     @Inject
-    public DeadLetters(KafkaClientConfig kafka, EventPublisher publisher) {
+    public DeadLetters(KafkaClientConfig kafka) {
         this.kafka = kafka;
-        this.publisher = publisher;
     }
 
     /** The records not replayed yet, oldest first per partition. */
     public synchronized List<DeadLetter> pending() {
         try (KafkaConsumer<String, String> consumer = consumer()) {
-            return read(consumer).stream().map(DeadLetters::describe).toList();
+            return read(consumer, markers(consumer)).stream().map(DeadLetters::describe).toList();
         }
     }
 
-    /** Sends every record not replayed yet back to its topic; returns what was replayed. */
-    public synchronized List<DeadLetter> replay() {
-        try (KafkaConsumer<String, String> consumer = consumer()) {
-            List<ConsumerRecord<String, String>> records = read(consumer);
+    /**
+     * Sends every record not replayed yet back to its topic, and moves the markers past them, in one transaction.
+     * Answers {@code replay-superseded} when a replay begun elsewhere took over before this one committed: that one
+     * does the work, nothing is sent twice.
+     */
+    public synchronized Replay replay() {
+        try (KafkaProducer<String, String> producer = producer();
+                KafkaConsumer<String, String> consumer = consumer()) {
+            try {
+                // Fences any replay still running with the same id: from here on, only this one can commit.
+                producer.initTransactions();
+            } catch (KafkaException e) {
+                throw unavailable("Cannot start a replay", e);
+            }
+            Map<TopicPartition, Long> from = markers(consumer);
+            List<ConsumerRecord<String, String>> records = read(consumer, from);
             List<DeadLetter> replayed = new ArrayList<>();
-            Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
-            for (ConsumerRecord<String, String> record : records) {
-                DeadLetter letter = describe(record);
-                try {
-                    publisher.forward(letter.topic(), record.key(), record.value());
-                } catch (RelayException e) {
-                    // What was sent so far is recorded; the rest stays pending for the next replay.
-                    consumer.commitSync(done);
-                    throw new RelayException(Reason.KAFKA_UNAVAILABLE, "Replay stopped after " + replayed.size()
-                            + " records: " + e.getMessage(), e);
+            List<Refusal> refused = new ArrayList<>();
+            Map<Integer, Long> next = new HashMap<>();
+            try {
+                producer.beginTransaction();
+                for (ConsumerRecord<String, String> record : records) {
+                    DeadLetter letter = describe(record);
+                    if (TARGETS.contains(letter.topic())) {
+                        producer.send(new ProducerRecord<>(letter.topic(), record.key(), record.value()));
+                        replayed.add(letter);
+                    } else {
+                        refused.add(new Refusal(letter, "its dead-letter-topic header names " + letter.topic()
+                                + ", not one of the relay's topics " + TARGETS + ": not sent"));
+                    }
+                    next.put(record.partition(), record.offset() + 1);
                 }
-                done.put(new TopicPartition(record.topic(), record.partition()),
-                        new OffsetAndMetadata(record.offset() + 1));
-                replayed.add(letter);
-                LOG.infof("Replayed dead letter %s-%d@%d (event %s) to %s", record.topic(), record.partition(),
-                        record.offset(), letter.eventId(), letter.topic());
+                next.forEach((partition, offset) -> producer.send(new ProducerRecord<>(Topics.REPLAY_STATE,
+                        markerKey(partition), String.valueOf(offset))));
+                producer.commitTransaction();
+            } catch (KafkaException e) {
+                if (fenced(e)) {
+                    throw new RelayException(Reason.REPLAY_SUPERSEDED, "Another replay began before this one"
+                            + " finished and took over; it sends what is pending, nothing was sent twice", e);
+                }
+                abort(producer);
+                throw unavailable("Replay of " + records.size() + " records not done, nothing was sent", e);
             }
-            consumer.commitSync(done);
-            return replayed;
+            replayed.forEach(letter -> LOG.infof("Replayed dead letter %s-%d@%d (event %s) to %s", Topics.DEAD_LETTER,
+                    letter.partition(), letter.offset(), letter.eventId(), letter.topic()));
+            refused.forEach(refusal -> LOG.warnf("Dead letter %s-%d@%d (event %s) not replayed: %s",
+                    Topics.DEAD_LETTER, refusal.record().partition(), refusal.record().offset(),
+                    refusal.record().eventId(), refusal.why()));
+            return new Replay(replayed, refused);
         }
     }
 
-    private KafkaConsumer<String, String> consumer() {
-        return new KafkaConsumer<>(kafka.with(Map.of(
-                ConsumerConfig.GROUP_ID_CONFIG, GROUP,
-                ConsumerConfig.CLIENT_ID_CONFIG, "gitops-relay-replay-" + UUID.randomUUID(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")),
-                new StringDeserializer(), new StringDeserializer());
+    private static boolean fenced(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ProducerFencedException || cause instanceof InvalidProducerEpochException) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    /** Reads from the group's position up to the end offsets as they were when the call began. */
-    private static List<ConsumerRecord<String, String>> read(KafkaConsumer<String, String> consumer) {
-        List<TopicPartition> partitions = consumer.partitionsFor(Topics.DEAD_LETTER, Duration.ofSeconds(10)).stream()
-                .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
-        consumer.assign(partitions);
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(10));
-        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new java.util.HashSet<>(partitions),
+    private static void abort(KafkaProducer<String, String> producer) {
+        try {
+            producer.abortTransaction();
+        } catch (KafkaException e) {
+            // The transaction times out on the broker and is aborted there; its records are never read committed.
+            LOG.warnf("Could not abort the replay transaction: %s", e.getMessage());
+        }
+    }
+
+    private static RelayException unavailable(String what, KafkaException e) {
+        return new RelayException(Reason.KAFKA_UNAVAILABLE, what + ": " + e.getMessage(), e);
+    }
+
+    static String markerKey(int partition) {
+        return Topics.DEAD_LETTER + "/" + partition;
+    }
+
+    /**
+     * Where each partition's replay got to: the newest marker, or, for a partition replayed before markers existed,
+     * the offset the old consumer group committed; a partition never replayed starts at the beginning.
+     */
+    private Map<TopicPartition, Long> markers(KafkaConsumer<String, String> consumer) {
+        Map<TopicPartition, Long> from = new HashMap<>();
+        List<TopicPartition> stateParts = partitions(consumer, Topics.REPLAY_STATE);
+        consumer.assign(stateParts);
+        consumer.seekToBeginning(stateParts);
+        Map<TopicPartition, Long> end = consumer.endOffsets(stateParts, Duration.ofSeconds(10));
+        for (ConsumerRecord<String, String> record : drain(consumer, stateParts, end)) {
+            String key = record.key();
+            if (key != null && key.startsWith(Topics.DEAD_LETTER + "/") && record.value() != null) {
+                try {
+                    int partition = Integer.parseInt(key.substring(Topics.DEAD_LETTER.length() + 1));
+                    from.put(new TopicPartition(Topics.DEAD_LETTER, partition), Long.parseLong(record.value()));
+                } catch (NumberFormatException e) {
+                    LOG.warnf("Ignoring an unreadable replay marker %s=%s", key, record.value());
+                }
+            }
+        }
+        List<TopicPartition> letters = partitions(consumer, Topics.DEAD_LETTER);
+        Map<TopicPartition, OffsetAndMetadata> legacy = consumer.committed(new HashSet<>(letters),
                 Duration.ofSeconds(10));
-        for (TopicPartition partition : partitions) {
-            OffsetAndMetadata offset = committed.get(partition);
-            if (offset == null) {
-                consumer.seekToBeginning(List.of(partition));
-            } else {
-                consumer.seek(partition, offset.offset());
-            }
+        for (TopicPartition partition : letters) {
+            OffsetAndMetadata old = legacy.get(partition);
+            from.putIfAbsent(partition, old == null ? 0L : old.offset());
         }
+        return from;
+    }
+
+    /** Reads from the markers up to the end offsets as they were when the call began. */
+    private static List<ConsumerRecord<String, String>> read(KafkaConsumer<String, String> consumer,
+            Map<TopicPartition, Long> from) {
+        List<TopicPartition> partitions = List.copyOf(from.keySet());
+        consumer.assign(partitions);
+        Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions, Duration.ofSeconds(10));
+        for (TopicPartition partition : partitions) {
+            consumer.seek(partition, Math.max(from.get(partition), beginning.get(partition)));
+        }
+        return drain(consumer, partitions, consumer.endOffsets(partitions, Duration.ofSeconds(10)));
+    }
+
+    private static List<ConsumerRecord<String, String>> drain(KafkaConsumer<String, String> consumer,
+            List<TopicPartition> partitions, Map<TopicPartition, Long> end) {
         List<ConsumerRecord<String, String>> records = new ArrayList<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!caughtUp(consumer, partitions, end) && System.nanoTime() < deadline) {
+        long deadline = System.nanoTime() + READ_LIMIT.toNanos();
+        while (!caughtUp(consumer, partitions, end)) {
+            if (System.nanoTime() > deadline) {
+                throw new RelayException(Reason.KAFKA_UNAVAILABLE, "Could not read " + partitions + " to its end within "
+                        + READ_LIMIT.toSeconds() + " s");
+            }
             for (ConsumerRecord<String, String> record : consumer.poll(POLL)) {
                 if (record.offset() < end.get(new TopicPartition(record.topic(), record.partition()))) {
                     records.add(record);
@@ -129,6 +229,31 @@ public class DeadLetters {
             }
         }
         return true;
+    }
+
+    private static List<TopicPartition> partitions(KafkaConsumer<String, String> consumer, String topic) {
+        return consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+    }
+
+    private KafkaConsumer<String, String> consumer() {
+        return new KafkaConsumer<>(kafka.with(Map.of(
+                ConsumerConfig.GROUP_ID_CONFIG, GROUP,
+                ConsumerConfig.CLIENT_ID_CONFIG, "gitops-relay-replay-" + UUID.randomUUID(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                // Records and markers of a replay that did not commit are never seen.
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")),
+                new StringDeserializer(), new StringDeserializer());
+    }
+
+    private KafkaProducer<String, String> producer() {
+        return new KafkaProducer<>(kafka.with(Map.of(
+                ProducerConfig.CLIENT_ID_CONFIG, "gitops-relay-replay-" + UUID.randomUUID(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, TRANSACTIONAL_ID,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000)),
+                new StringSerializer(), new StringSerializer());
     }
 
     private static DeadLetter describe(ConsumerRecord<String, String> record) {

@@ -83,7 +83,7 @@ public class EventPublisher {
         publish(topic, List.of(event));
     }
 
-    /** Writes a record as it is (a dead letter going back to its topic) and waits for its acknowledgement. */
+    /** Writes a record as it is (a key and its value on a compacted topic) and waits for its acknowledgement. */
     public void forward(String topic, String key, String value) {
         send(topic, List.of(new ProducerRecord<>(topic, key, value)));
     }

@@ -26,6 +26,8 @@ public class RelayException extends RuntimeException {
         /** Mattermost refused a notification (a bad token, an unknown channel): retrying cannot help. */
         NOTIFICATION_REFUSED(422, false),
         UNREADABLE_EVENT(400, false),
+        /** A replay begun on another replica took over this one before it committed; that one does the work. */
+        REPLAY_SUPERSEDED(409, false),
         INTERNAL(500, false);
 
         private final int httpStatus;
