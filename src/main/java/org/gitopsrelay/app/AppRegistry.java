@@ -40,8 +40,9 @@ public class AppRegistry {
     private static final Logger LOG = Logger.getLogger(AppRegistry.class);
 
     /** The registry as of one GitOps commit. */
+    /** {@code leftOutSources}: the repository each invalid app's app.yaml names, where it still names one. */
     private record State(String commit, Map<String, AppSpec> apps, Map<String, List<AppSpec>> bySource,
-            Map<String, String> invalid) {
+            Map<String, String> invalid, Map<String, SourceRepo> leftOutSources) {
     }
 
     private final MeterRegistry metrics;
@@ -49,7 +50,7 @@ public class AppRegistry {
     private final Roles roles;
     private final Map<String, AtomicInteger> invalidGauges = new ConcurrentHashMap<>();
     private final AtomicInteger registered = new AtomicInteger();
-    private volatile State state = new State(null, Map.of(), Map.of(), Map.of());
+    private volatile State state = new State(null, Map.of(), Map.of(), Map.of(), Map.of());
 
     @Inject
     public AppRegistry(MeterRegistry metrics, EventPublisher publisher, Roles roles) {
@@ -70,6 +71,20 @@ public class AppRegistry {
 
     public Map<String, AppSpec> apps() {
         return state.apps();
+    }
+
+    /**
+     * The apps left out of the registry (their app.yaml is invalid) whose app.yaml still names {@code source}: their
+     * previews are closed by that repository's closings, though nothing else is done for them.
+     */
+    public List<String> leftOutAppsFor(SourceRepo source) {
+        return state.leftOutSources().entrySet().stream().filter(entry -> entry.getValue().equals(source))
+                .map(Map.Entry::getKey).toList();
+    }
+
+    /** The repository the app.yaml of a left-out app names, if it names one. */
+    public Optional<SourceRepo> leftOutSource(String app) {
+        return Optional.ofNullable(state.leftOutSources().get(app));
     }
 
     /** Problems of each app whose app.yaml cannot be used, by app. */
@@ -108,6 +123,11 @@ public class AppRegistry {
             }
         }
         leaveOutNamespaceClashes(apps, invalid);
+        Map<String, SourceRepo> leftOutSources = new TreeMap<>();
+        for (String app : invalid.keySet()) {
+            snapshot.read("apps/" + app + "/app.yaml").flatMap(AppSpecParser::sourceOf)
+                    .ifPresent(source -> leftOutSources.put(app, source));
+        }
         apps.values().forEach(app -> bySource.computeIfAbsent(app.source().key(), key -> new ArrayList<>()).add(app));
         registered.set(apps.size());
         for (Map.Entry<String, String> broken : invalid.entrySet()) {
@@ -125,7 +145,8 @@ public class AppRegistry {
         if (!apps.keySet().equals(previous.apps().keySet())) {
             LOG.infof("Registered apps at GitOps commit %s: %s", commit, apps.keySet());
         }
-        return new State(commit, Map.copyOf(apps), Map.copyOf(bySource), Map.copyOf(invalid));
+        return new State(commit, Map.copyOf(apps), Map.copyOf(bySource), Map.copyOf(invalid),
+                Map.copyOf(leftOutSources));
     }
 
     /**

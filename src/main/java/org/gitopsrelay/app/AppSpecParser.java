@@ -45,6 +45,20 @@ public final class AppSpecParser {
     private AppSpecParser() {
     }
 
+    /**
+     * The source repository an app.yaml names, whatever else is wrong with it: closings of that repository still
+     * reach the previews of an app left out of the registry.
+     */
+    public static java.util.Optional<SourceRepo> sourceOf(String yaml) {
+        try {
+            JsonNode root = YAML.readTree(yaml);
+            String repository = root == null ? null : text(root.path("source"), "repository");
+            return repository == null ? java.util.Optional.empty() : java.util.Optional.of(SourceRepo.parse(repository));
+        } catch (IOException | RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /** Parses the app.yaml of the app in folder {@code apps/<app>/}. */
     public static AppSpec parse(String app, String yaml) throws InvalidAppException {
         String path = "apps/" + app + "/app.yaml";

@@ -39,6 +39,20 @@ public final class Routing {
         return pullRequest(app, (GitChange.PullRequest) change);
     }
 
+    /**
+     * Whether the change closes a preview: a pull request closed, a branch deleted. Such changes also reach apps
+     * left out of the registry, whose previews would otherwise outlive them.
+     */
+    public static boolean closesPreviews(GitChange change) {
+        if (change instanceof GitChange.PullRequest pr) {
+            return CLOSED.equals(pr.action());
+        }
+        if (change instanceof GitChange.Push push) {
+            return push.deleted() && push.refKind() == RefKind.BRANCH;
+        }
+        return change instanceof GitChange.RefDeleted deleted && deleted.refKind() == RefKind.BRANCH;
+    }
+
     /** Whether the push's branch has a branch preview in this app. */
     public static boolean feedsBranchPreview(AppSpec app, GitChange.Push push) {
         return push.refKind() == RefKind.BRANCH && app.previews().followsBranch(push.refName());

@@ -71,6 +71,13 @@ public class GitEventHandlers {
             app = registry.app(event.app());
         }
         if (app.isEmpty()) {
+            if (Routing.closesPreviews(change)
+                    && registry.leftOutSource(event.app()).filter(change.repo()::equals).isPresent()) {
+                // The app is left out (its app.yaml is invalid), but its previews must not outlive it.
+                handled(event, "preview", closePreview.ofLeftOutApp(event, event.app(), trustedTimes(event, change)),
+                        started);
+                return;
+            }
             handled(event, "-", "ignored", started);
             LOG.warnf("Event %s is for app %s, which is no longer registered: ignored", event.id(), event.app());
             return;

@@ -1,6 +1,7 @@
 package org.gitopsrelay.preview;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -12,6 +13,7 @@ import jakarta.inject.Inject;
 import org.gitopsrelay.app.AppRegistry;
 import org.gitopsrelay.app.AppSpec;
 import org.gitopsrelay.app.ImageTagTemplate;
+import org.gitopsrelay.app.PreviewSettings;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.EventTypes;
@@ -175,50 +177,60 @@ public class PreviewWriter {
      */
     public String remove(RelayEvent trigger, AppSpec app, String slug, String type, String reason, Instant closedAt,
             Instant expiresAt) {
+        return remove(trigger, app.name(), app.previews().ttl(), slug, type, reason, closedAt, expiresAt, true);
+    }
+
+    /**
+     * As {@link #remove}, for the previews of an app the registry leaves out (its app.yaml is gone or invalid): they
+     * must not outlive it, but nothing is recorded for a preview that is not there, as the app may not have any.
+     */
+    public String removeOfUnregistered(RelayEvent trigger, String app, String slug, String type, String reason,
+            Instant closedAt, Instant expiresAt) {
+        return remove(trigger, app, PreviewSettings.DEFAULT_TTL, slug, type, reason, closedAt, expiresAt, false);
+    }
+
+    private String remove(RelayEvent trigger, String app, Duration ttl, String slug, String type, String reason,
+            Instant closedAt, Instant expiresAt, boolean recordAbsent) {
         AtomicReference<Preview> removed = new AtomicReference<>();
         Instant at = closedAt == null ? clock.instant() : closedAt;
         CommitOutcome commit = repository.apply(snapshot -> {
             removed.set(null);
-            String folder = Preview.folderOf(app.name(), slug);
+            String folder = Preview.folderOf(app, slug);
             Optional<String> yaml = snapshot.read(folder + "/kustomization.yaml");
-            Optional<Preview> current = yaml.flatMap(text -> PreviewOverlay.read(app.name(), slug, text));
+            Optional<Preview> current = yaml.flatMap(text -> PreviewOverlay.read(app, slug, text));
             if (current.isPresent() && expiresAt == null && closedAt != null && current.get().updatedAt() != null
                     && current.get().updatedAt().isAfter(closedAt)) {
-                LOG.warnf("Preview %s of %s: the closing (%s) is older than its last activity; kept", slug, app.name(),
+                LOG.warnf("Preview %s of %s: the closing (%s) is older than its last activity; kept", slug, app,
                         closedAt);
                 return Optional.empty();
             }
             if (current.isPresent() && expiresAt != null && !expiresAt.equals(current.get().expiresAt())) {
                 return Optional.empty();
             }
-            ClosedPreviews closed = ClosedPreviews.parse(snapshot.read(ClosedPreviews.path(app.name())));
-            if (yaml.isEmpty() && (expiresAt != null || closed.closedSince(slug, at, false))) {
+            ClosedPreviews closed = ClosedPreviews.parse(snapshot.read(ClosedPreviews.path(app)));
+            if (yaml.isEmpty() && (expiresAt != null || !recordAbsent || closed.closedSince(slug, at, false))) {
                 return Optional.empty();
             }
-            TreeEdit edit = new TreeEdit().write(ClosedPreviews.path(app.name()),
-                    closed.close(slug, at).prune(clock.instant(), tombstoneLife(app)).toYaml());
+            // A closing is remembered for twice the preview lifetime: older events than that are not redelivered.
+            TreeEdit edit = new TreeEdit().write(ClosedPreviews.path(app),
+                    closed.close(slug, at).prune(clock.instant(), ttl.multipliedBy(2)).toYaml());
             if (yaml.isEmpty()) {
                 // Closed before it was opened (deliveries out of order): only the record, so it stays closed.
-                return Optional.of(new PlannedCommit(edit, "Record preview " + slug + " of " + app.name()
+                return Optional.of(new PlannedCommit(edit, "Record preview " + slug + " of " + app
                         + " as closed: " + reason, List.of(trigger.id())));
             }
-            Preview preview = current.orElse(new Preview(app.name(), slug, null, null, null, null, null, null,
-                            PreviewOverlay.namespace(app.name(), slug), null, null, null, null));
+            Preview preview = current.orElse(new Preview(app, slug, null, null, null, null, null, null,
+                            PreviewOverlay.namespace(app, slug), null, null, null, null));
             removed.set(preview);
             return Optional.of(new PlannedCommit(edit.remove(folder), "Close preview " + slug + " of "
-                    + app.name() + ": " + reason + "\n\n" + describe(preview), List.of(trigger.id())));
+                    + app + ": " + reason + "\n\n" + describe(preview), List.of(trigger.id())));
         });
         if (removed.get() == null) {
             return Outcome.ABSENT.name().toLowerCase(java.util.Locale.ROOT);
         }
-        LOG.infof("Closed preview %s of %s (%s), GitOps commit %s", slug, app.name(), reason, commit.commit());
+        LOG.infof("Closed preview %s of %s (%s), GitOps commit %s", slug, app, reason, commit.commit());
         publish(trigger, type, removed.get(), commit.commit(), reason);
         return Outcome.REMOVED.name().toLowerCase(java.util.Locale.ROOT);
-    }
-
-    /** A closing is remembered for twice the preview lifetime: older events than that are not redelivered. */
-    private static java.time.Duration tombstoneLife(AppSpec app) {
-        return app.previews().ttl().multipliedBy(2);
     }
 
     private String imageTag(AppSpec app, PreviewRequest request) {

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -61,20 +62,30 @@ public class SweepExpiredPreviews {
         }
     }
 
-    /** Removes every preview that expired before {@code now}; returns their folders. */
+    /**
+     * Removes every preview that expired before {@code now}; returns their folders. Previews of apps the registry
+     * leaves out (app.yaml deleted or invalid) expire too: nothing else would ever remove them.
+     */
     public List<String> sweep(Instant now) {
         Snapshot snapshot = repository.fetch();
         List<String> removed = new ArrayList<>();
-        for (AppSpec app : registry.apps().values()) {
-            for (Preview preview : PreviewCatalog.of(snapshot, app.name())) {
+        for (String folder : snapshot.folders("apps")) {
+            Optional<AppSpec> app = registry.app(folder);
+            for (Preview preview : PreviewCatalog.of(snapshot, folder)) {
                 if (preview.expiresAt() != null && preview.expiresAt().isBefore(now)) {
                     RelayEvent trigger = RelayEvent.of(
-                            EventCodec.stableId("preview-expired", app.name(), preview.slug(),
+                            EventCodec.stableId("preview-expired", folder, preview.slug(),
                                     preview.expiresAt().toString()),
-                            "/previews/sweep", EventTypes.PREVIEW_EXPIRED, app.name(), now,
+                            "/previews/sweep", EventTypes.PREVIEW_EXPIRED, folder, now,
                             EventCodec.JSON.createObjectNode());
-                    writer.remove(trigger, app, preview.slug(), EventTypes.PREVIEW_EXPIRED,
-                            "expired at " + preview.expiresAt() + " after no activity", now, preview.expiresAt());
+                    String reason = "expired at " + preview.expiresAt() + " after no activity";
+                    if (app.isPresent()) {
+                        writer.remove(trigger, app.get(), preview.slug(), EventTypes.PREVIEW_EXPIRED, reason, now,
+                                preview.expiresAt());
+                    } else {
+                        writer.removeOfUnregistered(trigger, folder, preview.slug(), EventTypes.PREVIEW_EXPIRED,
+                                reason + " (app " + folder + " is not registered)", now, preview.expiresAt());
+                    }
                     removed.add(preview.folder());
                 }
             }

@@ -40,14 +40,15 @@ public class WebhookIngest {
 
     public WebhookAnswer accept(String provider, String deliveryId, GitChange change) {
         List<AppSpec> apps = registry.appsFor(change.repo());
-        if (apps.isEmpty() && registrySync.refreshIfStale()) {
+        if (apps.isEmpty() && leftOut(change).isEmpty() && registrySync.refreshIfStale()) {
             apps = registry.appsFor(change.repo());
         }
-        if (apps.isEmpty()) {
+        List<String> leftOut = leftOut(change);
+        if (apps.isEmpty() && leftOut.isEmpty()) {
             return WebhookAnswer.ignored("no app registers repository " + change.repo());
         }
         List<RelayEvent> events = events(provider, deliveryId, change, apps);
-        if (events.isEmpty() && registrySync.refreshIfStale()) {
+        if (events.isEmpty() && leftOut.isEmpty() && registrySync.refreshIfStale()) {
             // An environment added moments ago may follow this ref: look again before saying no.
             apps = registry.appsFor(change.repo());
             events = events(provider, deliveryId, change, apps);
@@ -55,6 +56,9 @@ public class WebhookIngest {
         Map<String, String> ignored = new LinkedHashMap<>();
         for (AppSpec app : apps) {
             Routing.ignoredBy(app, change).ifPresent(reason -> ignored.put(app.name(), reason));
+        }
+        for (String app : leftOut) {
+            events.add(event(provider, deliveryId, change, app));
         }
         if (events.isEmpty()) {
             return WebhookAnswer.ignored(ignored.isEmpty() ? "no app registers repository " + change.repo()
@@ -64,14 +68,23 @@ public class WebhookIngest {
         return new WebhookAnswer(events.stream().map(RelayEvent::id).toList(), null, ignored.isEmpty() ? null : ignored);
     }
 
+    /** Apps left out of the registry that this change's closing still concerns: their previews must go too. */
+    private List<String> leftOut(GitChange change) {
+        return Routing.closesPreviews(change) ? registry.leftOutAppsFor(change.repo()) : List.of();
+    }
+
     private static List<RelayEvent> events(String provider, String deliveryId, GitChange change, List<AppSpec> apps) {
         List<RelayEvent> events = new ArrayList<>();
         for (AppSpec app : apps) {
             if (Routing.ignoredBy(app, change).isEmpty()) {
-                events.add(RelayEvent.of(EventCodec.stableId(provider, deliveryId, app.name()), "/webhooks/" + provider,
-                        change.type(), app.name(), Instant.now(), EventCodec.toData(change)));
+                events.add(event(provider, deliveryId, change, app.name()));
             }
         }
         return events;
+    }
+
+    private static RelayEvent event(String provider, String deliveryId, GitChange change, String app) {
+        return RelayEvent.of(EventCodec.stableId(provider, deliveryId, app), "/webhooks/" + provider, change.type(), app,
+                Instant.now(), EventCodec.toData(change));
     }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.inject.Inject;
 
+import org.gitopsrelay.app.AppRegistry;
 import org.gitopsrelay.app.RegistrySync;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
@@ -55,6 +56,9 @@ class PreviewLifecycleTest {
 
     @Inject
     SweepExpiredPreviews sweep;
+
+    @Inject
+    AppRegistry registry;
 
     private TopicReader deployments;
 
@@ -413,6 +417,44 @@ class PreviewLifecycleTest {
      * Registers an app in the GitOps repository, with the demo app's base and components and the given app.yaml,
      * as a team would in a commit of its own; returns the clone it was committed from.
      */
+    @Test
+    void previewsOfAnAppWhoseAppYamlBreaksAreStillClosedAndSwept() throws Exception {
+        Path clone = onboard("orphan", """
+                source: {repository: github.com/example/orphan}
+                image: {repository: registry.example.org/example/orphan}
+                environments: {}
+                previews: {pullRequests: true}
+                """);
+        int closing = newNumber();
+        int idle = closing + 1;
+        await(PreviewCreated.class, github("pull_request", pullRequest("opened", closing, "feature/a", Fixtures.sha(),
+                false).replace("example/demo", "example/orphan")).statusCode(202).extract().path("events[0]"));
+        PreviewCreated idleOne = await(PreviewCreated.class, github("pull_request", pullRequest("opened", idle,
+                "feature/b", Fixtures.sha(), false).replace("example/demo", "example/orphan")).statusCode(202)
+                .extract().path("events[0]"));
+
+        // A typo leaves the app out of the registry; its previews are still running.
+        Files.writeString(clone.resolve("apps/orphan/app.yaml"), """
+                source: {repository: github.com/example/orphan}
+                image: {repo: registry.example.org/example/orphan}
+                """);
+        git(clone, "commit", "-qam", "Break orphan's app.yaml");
+        TestApps.push(clone);
+        registrySync.refresh();
+        assertThat(registry.invalidApps()).containsKey("orphan");
+
+        String closed = github("pull_request", pullRequest("closed", closing, "feature/a", Fixtures.sha(), true)
+                .replace("example/demo", "example/orphan")).statusCode(202).extract().path("events[0]");
+        PreviewDeleted deleted = await(PreviewDeleted.class, closed);
+        assertThat(deleted.preview().slug()).isEqualTo("pr-" + closing);
+        assertThat(deleted.reason()).contains("app orphan is not registered");
+
+        String idleFolder = "apps/orphan/previews/pr-" + idle;
+        assertThat(sweep.sweep(idleOne.preview().expiresAt().plusSeconds(1))).contains(idleFolder);
+        assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "-r", "--name-only", "main",
+                "apps/orphan")).doesNotContain("/previews/");
+    }
+
     private Path onboard(String name, String appYaml) throws Exception {
         return TestApps.onboard(config.dataDir(), registrySync, name, appYaml);
     }
