@@ -367,22 +367,34 @@ public class GitOpsRepository {
         }
     }
 
+    /** A commit an event made: its id, its message, and the branch just before it. */
+    public record EventCommit(String id, String message, Snapshot before) {
+    }
+
     /**
      * The newest commit, among the last {@code depth} of the branch as last fetched, whose message names the event
      * in a {@code Relay-Event:} trailer.
      */
     public Optional<String> commitOfEvent(String eventId, int depth) {
+        return eventCommit(eventId, depth).map(EventCommit::id);
+    }
+
+    /** As {@link #commitOfEvent}, with the commit's message and the branch before it. */
+    public Optional<EventCommit> eventCommit(String eventId, int depth) {
         Snapshot snapshot = current();
         if (snapshot.commitId() == null) {
             return Optional.empty();
         }
         String trailer = "\nRelay-Event: " + eventId + "\n";
-        try (RevWalk walk = new RevWalk(repository())) {
+        Repository repository = repository();
+        try (RevWalk walk = new RevWalk(repository)) {
             walk.markStart(walk.parseCommit(snapshot.commitId()));
             int seen = 0;
             for (RevCommit commit : walk) {
                 if (commit.getFullMessage().contains(trailer)) {
-                    return Optional.of(commit.name());
+                    Snapshot before = commit.getParentCount() == 0 ? new Snapshot(repository, null, null)
+                            : parent(walk, commit);
+                    return Optional.of(new EventCommit(commit.name(), commit.getFullMessage(), before));
                 }
                 if (++seen >= depth) {
                     break;
@@ -392,6 +404,11 @@ public class GitOpsRepository {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read the GitOps history", e);
         }
+    }
+
+    private Snapshot parent(RevWalk walk, RevCommit commit) throws IOException {
+        RevCommit parent = walk.parseCommit(commit.getParent(0));
+        return new Snapshot(repository(), parent.getId(), parent.getTree());
     }
 
     @PreDestroy

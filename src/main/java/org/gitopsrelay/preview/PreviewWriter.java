@@ -25,6 +25,7 @@ import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.gitops.CommitOutcome;
 import org.gitopsrelay.gitops.CommitText;
 import org.gitopsrelay.gitops.GitOpsRepository;
+import org.gitopsrelay.gitops.KustomizationFile;
 import org.gitopsrelay.gitops.PlannedCommit;
 import org.gitopsrelay.gitops.Snapshot;
 import org.gitopsrelay.gitops.TreeEdit;
@@ -43,12 +44,16 @@ import org.jboss.logging.Logger;
 public class PreviewWriter {
 
     private static final Logger LOG = Logger.getLogger(PreviewWriter.class);
+    /** How far back the history is searched for the commit an event already made. */
+    private static final int TRAILER_SEARCH_DEPTH = 500;
 
     /** What planning found. */
     enum Outcome {
         CREATED,
         UPDATED,
         UNCHANGED,
+        /** What the event asks is there because an earlier attempt of it committed it. */
+        MADE_BY_THIS_EVENT,
         STALE,
         REFUSED,
         REMOVED,
@@ -99,7 +104,8 @@ public class PreviewWriter {
             Optional<Preview> existing = snapshot.read(path).flatMap(yaml -> PreviewOverlay.read(app.name(),
                     request.slug(), yaml));
             if (existing.isPresent() && request.headCommit().equals(existing.get().headCommit())) {
-                outcome.set(Outcome.UNCHANGED);
+                outcome.set(madeBy(snapshot.read(path).orElseThrow(), trigger) ? Outcome.MADE_BY_THIS_EVENT
+                        : Outcome.UNCHANGED);
                 result.set(existing.get());
                 return Optional.empty();
             }
@@ -161,12 +167,13 @@ public class PreviewWriter {
                 LOG.warnf("Preview %s of %s not created: %s", request.slug(), app.name(), refusal.get());
                 publish(trigger, EventTypes.PREVIEW_REFUSED, partial(app, request), null, refusal.get());
             }
+            case MADE_BY_THIS_EVENT -> republish(trigger, app.name(), request.slug(), null);
             case STALE -> LOG.warnf("Preview %s of %s: event %s is older than what the preview shows, or than its"
                     + " closing; ignored",
                     request.slug(), app.name(), trigger.id());
             default -> LOG.infof("Preview %s of %s already shows %s", request.slug(), app.name(), request.headCommit());
         }
-        return outcome.get().name().toLowerCase(java.util.Locale.ROOT);
+        return outcome.get().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
     /**
@@ -226,11 +233,60 @@ public class PreviewWriter {
                     + app + ": " + reason + "\n\n" + describe(preview), List.of(trigger.id())));
         });
         if (removed.get() == null) {
+            if (republish(trigger, app, slug, reason)) {
+                return Outcome.MADE_BY_THIS_EVENT.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            }
             return Outcome.ABSENT.name().toLowerCase(java.util.Locale.ROOT);
         }
         LOG.infof("Closed preview %s of %s (%s), GitOps commit %s", slug, app, reason, commit.commit());
         publish(trigger, type, removed.get(), commit.commit(), reason);
         return Outcome.REMOVED.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static boolean madeBy(String overlay, RelayEvent trigger) {
+        try {
+            return trigger.id().equals(KustomizationFile.parse(overlay).annotation("event").orElse(null));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A redelivered event whose commit is already on the branch: an earlier attempt committed, and may have died
+     * before publishing. Its event is published again, under the same id (consumers drop duplicates), as it was
+     * then: what the commit's message says it did, with the preview as the commit left it (or, for a closing, as it
+     * was before). True when there was such a commit.
+     */
+    private boolean republish(RelayEvent trigger, String app, String slug, String reason) {
+        Optional<GitOpsRepository.EventCommit> made = repository.eventCommit(trigger.id(), TRAILER_SEARCH_DEPTH);
+        if (made.isEmpty()) {
+            return false;
+        }
+        String message = made.get().message();
+        String type;
+        Snapshot shown;
+        if (message.startsWith("Open preview " + slug + " ")) {
+            type = EventTypes.PREVIEW_CREATED;
+            shown = repository.current();
+        } else if (message.startsWith("Update preview " + slug + " ")) {
+            type = EventTypes.PREVIEW_UPDATED;
+            shown = repository.current();
+        } else if (message.startsWith("Close preview " + slug + " ")) {
+            type = trigger.type().equals(EventTypes.PREVIEW_EXPIRED) ? EventTypes.PREVIEW_EXPIRED
+                    : EventTypes.PREVIEW_DELETED;
+            shown = made.get().before();
+        } else {
+            return false;
+        }
+        String path = Preview.folderOf(app, slug) + "/kustomization.yaml";
+        Optional<Preview> preview = shown.read(path).flatMap(yaml -> PreviewOverlay.read(app, slug, yaml));
+        if (preview.isEmpty()) {
+            return false;
+        }
+        LOG.infof("Preview %s of %s: event %s was committed before (%s); publishing %s again", slug, app,
+                trigger.id(), made.get().id(), type);
+        publish(trigger, type, preview.get(), made.get().id(), reason);
+        return true;
     }
 
     private String imageTag(AppSpec app, PreviewRequest request) {

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -23,6 +24,7 @@ import org.gitopsrelay.event.OutcomeEvent.PreviewCreated;
 import org.gitopsrelay.event.OutcomeEvent.PreviewDeleted;
 import org.gitopsrelay.event.OutcomeEvent.PreviewRefused;
 import org.gitopsrelay.event.OutcomeEvent.PreviewUpdated;
+import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.testing.EventsDoc;
 import org.gitopsrelay.testing.Fixtures;
@@ -161,6 +163,35 @@ class PreviewLifecycleTest {
 
         assertThat(git(config.dataDir().resolve("gitops.git"), "rev-parse", markerCommit + "^").trim())
                 .isEqualTo(commit);
+    }
+
+    @Test
+    void aRedeliveredPreviewEventIsPublishedAgainUnderItsIdAsItWasThen() {
+        // An attempt that committed but died before publishing looks, to the next attempt, like this redelivery.
+        int number = newNumber();
+        String sha = Fixtures.sha();
+        String openBody = pullRequest("opened", number, "feature/again", sha, false);
+        String openDelivery = UUID.randomUUID().toString();
+        RelayEvent created = deployments.awaitOutcome(PreviewCreated.class,
+                github("pull_request", openBody, openDelivery).statusCode(202).extract().path("events[0]"), WAIT);
+        github("pull_request", openBody, openDelivery).statusCode(202);
+        String closeBody = pullRequest("closed", number, "feature/again", sha, true);
+        String closeDelivery = UUID.randomUUID().toString();
+        RelayEvent deleted = deployments.awaitOutcome(PreviewDeleted.class,
+                github("pull_request", closeBody, closeDelivery).statusCode(202).extract().path("events[0]"), WAIT);
+        github("pull_request", closeBody, closeDelivery).statusCode(202);
+        // Events of one app are handled in order: once this one is out, so are the redeliveries' before it.
+        await(PreviewCreated.class, github("pull_request", pullRequest("opened", newNumber(), "feature/marker",
+                Fixtures.sha(), false)).statusCode(202).extract().path("events[0]"));
+
+        for (RelayEvent original : List.of(created, deleted)) {
+            List<RelayEvent> published = deployments.drain(Duration.ZERO).stream()
+                    .map(record -> EventCodec.decode(record.value())).filter(event -> event.id().equals(original.id()))
+                    .toList();
+            assertThat(published).hasSize(2);
+            assertThat(published.get(1).type()).isEqualTo(original.type());
+            assertThat(published.get(1).data()).isEqualTo(original.data());
+        }
     }
 
     @Test
