@@ -2,7 +2,9 @@ package org.gitopsrelay.preview;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.gitopsrelay.pipeline.RelayException;
@@ -15,8 +17,10 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 /**
  * What a rendered preview may hold. No preview carries secrets of its own making (a Secret, SealedSecret or
- * ExternalSecret would pull staging's or production's credentials into it); a preview of untrusted code (a pull
- * request from a fork) may not even refer to one, so its code cannot read any credential at all.
+ * ExternalSecret would pull staging's or production's credentials into it), and no pod of a preview mounts a service
+ * account token (the preview component sets {@code automountServiceAccountToken: false}; a pod template without it
+ * is refused). A preview of untrusted code (a pull request from a fork) may not even refer to a secret, so its code
+ * cannot read any credential at all.
  */
 public final class PreviewPolicy {
 
@@ -39,7 +43,16 @@ public final class PreviewPolicy {
                 String name = object.path("kind").asText() + "/" + object.path("metadata").path("name").asText();
                 if (SECRET_KINDS.contains(object.path("kind").asText())) {
                     violations.add(name + " would give the preview credentials");
-                } else if (untrusted) {
+                    continue;
+                }
+                podSpecs(object).forEach((path, spec) -> {
+                    if (!spec.path("automountServiceAccountToken").isBoolean()
+                            || spec.path("automountServiceAccountToken").asBoolean()) {
+                        violations.add(name + " would mount a service account token (" + path
+                                + "/automountServiceAccountToken must be false)");
+                    }
+                });
+                if (untrusted) {
                     findSecretReferences(object, "", name, violations);
                 }
             }
@@ -50,6 +63,26 @@ public final class PreviewPolicy {
             throw new RelayException(Reason.INVALID_CHANGE, "The preview is refused: " + String.join("; ", violations)
                     + (untrusted ? " (code from a fork gets no secrets)" : " (previews never carry secrets)"));
         }
+    }
+
+    /**
+     * The pod specs of {@code object} by their path: a Pod's own, a pod template's ({@code spec.template}: Deployment,
+     * StatefulSet, DaemonSet, ReplicaSet, Job, and any other kind built the same way) and a CronJob's.
+     */
+    static Map<String, JsonNode> podSpecs(JsonNode object) {
+        Map<String, JsonNode> specs = new LinkedHashMap<>();
+        JsonNode spec = object.path("spec");
+        if ("Pod".equals(object.path("kind").asText())) {
+            specs.put("/spec", spec);
+        }
+        if (spec.path("template").path("spec").isObject()) {
+            specs.put("/spec/template/spec", spec.path("template").path("spec"));
+        }
+        JsonNode cronJobPod = spec.path("jobTemplate").path("spec").path("template").path("spec");
+        if (cronJobPod.isObject()) {
+            specs.put("/spec/jobTemplate/spec/template/spec", cronJobPod);
+        }
+        return specs;
     }
 
     /** {@code secretKeyRef}, {@code secretRef} and {@code secret} volumes, wherever they are nested. */

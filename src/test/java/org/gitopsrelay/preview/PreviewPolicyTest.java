@@ -14,6 +14,7 @@ class PreviewPolicyTest {
             spec:
               template:
                 spec:
+                  automountServiceAccountToken: false
                   containers:
                     - name: web
                       env:
@@ -25,6 +26,14 @@ class PreviewPolicyTest {
                     - name: certs
                       secret: {secretName: tls}
             """;
+
+    /** A Deployment whose pod template has this metadata and, after its one container, these pod spec fields. */
+    private static String deployment(String podTemplateMetadata, String podSpec) {
+        return "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n"
+                + "    metadata:\n" + podTemplateMetadata.indent(6) + "    spec:\n"
+                + "      automountServiceAccountToken: false\n" + "      containers: [{name: web, image: app}]\n"
+                + podSpec.indent(6);
+    }
 
     @Test
     void noPreviewCarriesSecretObjects() {
@@ -47,5 +56,42 @@ class PreviewPolicyTest {
     @Test
     void trustedCodeMayReferToSecretsOfItsOwnNamespace() {
         assertThatCode(() -> PreviewPolicy.check(DEPLOYMENT_WITH_SECRET_REF, false)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void noPreviewMountsAServiceAccountToken() {
+        String mounting = """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web}
+                spec:
+                  template:
+                    spec:
+                      automountServiceAccountToken: true
+                      containers: [{name: web, image: app}]
+                """;
+        String silent = mounting.replace("      automountServiceAccountToken: true\n", "");
+        String cronJob = """
+                apiVersion: batch/v1
+                kind: CronJob
+                metadata: {name: report}
+                spec:
+                  jobTemplate:
+                    spec:
+                      template:
+                        spec:
+                          containers: [{name: report, image: app}]
+                """;
+        for (boolean untrusted : new boolean[] { false, true }) {
+            assertThatThrownBy(() -> PreviewPolicy.check(mounting, untrusted))
+                    .hasMessageContaining("Deployment/web would mount a service account token"
+                            + " (/spec/template/spec/automountServiceAccountToken must be false)");
+            assertThatThrownBy(() -> PreviewPolicy.check(silent, untrusted))
+                    .hasMessageContaining("Deployment/web would mount a service account token");
+        }
+        assertThatThrownBy(() -> PreviewPolicy.check(cronJob, false)).hasMessageContaining(
+                "CronJob/report would mount a service account token"
+                        + " (/spec/jobTemplate/spec/template/spec/automountServiceAccountToken must be false)");
+        assertThatCode(() -> PreviewPolicy.check(deployment("{}", ""), false)).doesNotThrowAnyException();
     }
 }

@@ -258,6 +258,31 @@ class ShippedManifestsRenderTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = { "automountServiceAccountToken: true", "serviceAccountName: default" })
+    void aPreviewNeverMountsAServiceAccountTokenWhateverTheBaseSays(String baseSays) throws IOException {
+        Path copy = Files.createTempDirectory(tmp, "kustomize-base");
+        copyTree(Path.of("kustomize-base"), copy);
+        Path deployment = copy.resolve("base/deployment.yaml");
+        String original = Files.readString(deployment);
+        Files.writeString(deployment, original.replace("automountServiceAccountToken: false", baseSays));
+        assertThat(Files.readString(deployment)).isNotEqualTo(original);
+
+        for (String example : List.of("example", "example-with-database")) {
+            RenderedManifests preview = RenderedManifests.of(copy.resolve("previews").resolve(example), tmp);
+            List<JsonNode> templates = podTemplates(preview);
+            assertThat(templates).isNotEmpty();
+            for (JsonNode template : templates) {
+                assertThat(template.path("spec").path("template").path("spec").path("automountServiceAccountToken")
+                        .isBoolean()).as("%s of %s sets automountServiceAccountToken", name(template), example)
+                        .isTrue();
+                assertThat(template.path("spec").path("template").path("spec").path("automountServiceAccountToken")
+                        .asBoolean()).as("automountServiceAccountToken of %s in %s", name(template), example)
+                        .isFalse();
+            }
+        }
+    }
+
     /** Every pod template of a rendered preview, by kind/name, as a pod of the preview's namespace. */
     private static Map<String, Peer> podsOf(RenderedManifests preview) {
         Map<String, Peer> pods = new LinkedHashMap<>();
@@ -274,6 +299,19 @@ class ShippedManifestsRenderTest {
 
     private static String namespaceOf(RenderedManifests preview) {
         return name(preview.ofKind("Namespace").get(0));
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target);
+                }
+            }
+        }
     }
 
     private static Map<String, String> podLabels(JsonNode deployment) {
