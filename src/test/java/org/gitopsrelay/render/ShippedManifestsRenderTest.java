@@ -1,6 +1,7 @@
 package org.gitopsrelay.render;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.gitopsrelay.testing.RenderedManifests.labels;
 import static org.gitopsrelay.testing.RenderedManifests.name;
 import static org.gitopsrelay.testing.RenderedManifests.selects;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.gitopsrelay.preview.PreviewPolicy;
 import org.gitopsrelay.testing.NetworkPolicies;
 import org.gitopsrelay.testing.NetworkPolicies.Peer;
 import org.gitopsrelay.testing.RenderedManifests;
@@ -281,6 +283,16 @@ class ShippedManifestsRenderTest {
                         .isFalse();
             }
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "example", "example-with-database" })
+    void theShippedPreviewsPassThePolicyForCodeFromAFork(String example) {
+        String output = new KustomizeRenderer(TestConfig.relay(tmp), new SimpleMeterRegistry())
+                .render(Path.of("kustomize-base", "previews", example));
+
+        assertThatCode(() -> PreviewPolicy.check(output, true)).doesNotThrowAnyException();
+        assertThatCode(() -> PreviewPolicy.check(output, false)).doesNotThrowAnyException();
     }
 
     /** Every pod template of a rendered preview, by kind/name, as a pod of the preview's namespace. */
