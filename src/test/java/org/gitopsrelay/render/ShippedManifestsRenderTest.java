@@ -295,6 +295,30 @@ class ShippedManifestsRenderTest {
         assertThatCode(() -> PreviewPolicy.check(output, false)).doesNotThrowAnyException();
     }
 
+    @Test
+    void onlyTheIngressControllerReachesTheWebhooksAndApiAndOnlyPrometheusScrapesMetrics() {
+        RenderedManifests deploy = RenderedManifests.of(Path.of("deploy"), tmp);
+        NetworkPolicies policies = NetworkPolicies.of(deploy.ofKind("NetworkPolicy"));
+        Peer ingest = Peer.pod("gitops-relay", podLabels(deploy.one("Deployment", "gitops-relay-ingest-handlers")));
+        List<Peer> consumersOnly = List.of(
+                Peer.pod("gitops-relay", podLabels(deploy.one("Deployment", "gitops-relay-monitor"))),
+                Peer.pod("gitops-relay", podLabels(deploy.one("Deployment", "gitops-relay-notifier"))));
+        Peer previewPod = Peer.pod("app-pr-42", Map.of("app.kubernetes.io/component", "web"));
+        Peer sameNamespace = Peer.pod("gitops-relay", Map.of("app", "debug"));
+
+        assertThat(policies.admits(ingest, INGRESS_CONTROLLER, 8080, "TCP")).isTrue();
+        assertThat(policies.admits(ingest, PROMETHEUS, 8080, "TCP")).isTrue();
+        for (Peer from : List.of(previewPod, STAGING_WEB, sameNamespace, INTERNET)) {
+            assertThat(policies.admits(ingest, from, 8080, "TCP")).as("ingest pods admit %s", from).isFalse();
+        }
+        for (Peer consumer : consumersOnly) {
+            assertThat(policies.admits(consumer, PROMETHEUS, 8080, "TCP")).as("%s scraped", consumer).isTrue();
+            assertThat(policies.admits(consumer, INGRESS_CONTROLLER, 8080, "TCP")).as("%s takes requests", consumer)
+                    .isFalse();
+            assertThat(policies.admits(consumer, previewPod, 8080, "TCP")).isFalse();
+        }
+    }
+
     /** Every pod template of a rendered preview, by kind/name, as a pod of the preview's namespace. */
     private static Map<String, Peer> podsOf(RenderedManifests preview) {
         Map<String, Peer> pods = new LinkedHashMap<>();
