@@ -198,7 +198,7 @@ public final class PreviewPolicy {
      * The pod specs of {@code object} by their path: a Pod's own, a pod template's ({@code spec.template}: Deployment,
      * StatefulSet, DaemonSet, ReplicaSet, Job, and any other kind built the same way) and a CronJob's.
      */
-    static Map<String, JsonNode> podSpecs(JsonNode object) {
+    private static Map<String, JsonNode> podSpecs(JsonNode object) {
         Map<String, JsonNode> specs = new LinkedHashMap<>();
         JsonNode spec = object.path("spec");
         if ("Pod".equals(object.path("kind").asText())) {
