@@ -2,7 +2,9 @@ package org.gitopsrelay.preview;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.gitopsrelay.pipeline.RelayException;
@@ -15,14 +17,35 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 /**
  * What a rendered preview may hold. No preview carries secrets of its own making (a Secret, SealedSecret or
- * ExternalSecret would pull staging's or production's credentials into it); a preview of untrusted code (a pull
- * request from a fork) may not even refer to one, so its code cannot read any credential at all.
+ * ExternalSecret would pull staging's or production's credentials into it), and no pod of a preview mounts a service
+ * account token (the preview component sets {@code automountServiceAccountToken: false}; a pod template without it
+ * is refused).
+ * <p>
+ * A preview of untrusted code (a pull request from a fork) is held to an allow-list, so that nothing the app's base
+ * gives its trusted environments hands the fork's code a credential or a way out of its namespace: only the kinds a
+ * preview is made of ({@link #FORK_KINDS}); no reference to a secret; volumes of type emptyDir, configMap, downwardAPI
+ * or a projection of those two only (no service account token, CSI driver such as the Secrets Store one, host path or
+ * persistent volume); no workload-identity or Vault-injector annotation or label ({@link #CREDENTIAL_KEYS}); and no
+ * NetworkPolicy rule letting its pods out of the namespace but to DNS.
  */
 public final class PreviewPolicy {
 
     private static final ObjectReader YAML_DOCS = new ObjectMapper(new YAMLFactory()).readerFor(JsonNode.class);
     private static final Set<String> SECRET_KINDS = Set.of("Secret", "SealedSecret", "ExternalSecret",
             "ClusterExternalSecret", "PushSecret");
+    /** What the app's base and the preview components render to; anything else is refused for code from a fork. */
+    static final Set<String> FORK_KINDS = Set.of("Namespace", "ResourceQuota", "LimitRange", "NetworkPolicy",
+            "Deployment", "StatefulSet", "Job", "Service", "Ingress", "ConfigMap", "HorizontalPodAutoscaler",
+            "PodDisruptionBudget");
+    private static final Set<String> FORK_VOLUMES = Set.of("emptyDir", "configMap", "downwardAPI", "projected");
+    private static final Set<String> FORK_PROJECTIONS = Set.of("configMap", "downwardAPI");
+    /**
+     * Annotation and label keys that make a pod a cloud identity or have a secret injected into it: prefixes (ending
+     * in {@code /}) or whole keys. Azure, GKE and EKS workload identity, kube2iam/kiam, AAD pod identity, Vault agent.
+     */
+    static final List<String> CREDENTIAL_KEYS = List.of("azure.workload.identity/", "iam.gke.io/",
+            "eks.amazonaws.com/", "iam.amazonaws.com/", "aadpodidbinding", "vault.hashicorp.com/");
+    private static final String FORK = "a preview of code from a fork";
 
     private PreviewPolicy() {
     }
@@ -39,8 +62,17 @@ public final class PreviewPolicy {
                 String name = object.path("kind").asText() + "/" + object.path("metadata").path("name").asText();
                 if (SECRET_KINDS.contains(object.path("kind").asText())) {
                     violations.add(name + " would give the preview credentials");
-                } else if (untrusted) {
-                    findSecretReferences(object, "", name, violations);
+                    continue;
+                }
+                podSpecs(object).forEach((path, spec) -> {
+                    if (!spec.path("automountServiceAccountToken").isBoolean()
+                            || spec.path("automountServiceAccountToken").asBoolean()) {
+                        violations.add(name + " would mount a service account token (" + path
+                                + "/automountServiceAccountToken must be false)");
+                    }
+                });
+                if (untrusted) {
+                    checkForkObject(object, name, violations);
                 }
             }
         } catch (IOException e) {
@@ -50,6 +82,136 @@ public final class PreviewPolicy {
             throw new RelayException(Reason.INVALID_CHANGE, "The preview is refused: " + String.join("; ", violations)
                     + (untrusted ? " (code from a fork gets no secrets)" : " (previews never carry secrets)"));
         }
+    }
+
+    private static void checkForkObject(JsonNode object, String name, List<String> violations) {
+        String kind = object.path("kind").asText();
+        if (!FORK_KINDS.contains(kind)) {
+            violations.add(name + ": " + FORK + " may not hold a " + kind);
+            return;
+        }
+        findSecretReferences(object, "", name, violations);
+        findCredentialKeys(object, "", name, violations);
+        podSpecs(object).values().forEach(spec -> {
+            for (JsonNode volume : spec.path("volumes")) {
+                checkVolume(volume, name, violations);
+            }
+        });
+        if (!object.path("spec").path("volumeClaimTemplates").isEmpty()) {
+            violations.add(name + ": volumeClaimTemplates would give " + FORK + " persistent volumes");
+        }
+        if ("NetworkPolicy".equals(kind)) {
+            JsonNode egress = object.path("spec").path("egress");
+            for (int i = 0; i < egress.size(); i++) {
+                if (leavesTheNamespace(egress.get(i))) {
+                    violations.add(name + ": egress rule " + i + " lets pods out of the preview's namespace");
+                }
+            }
+        }
+    }
+
+    /** A {@code secret} volume or projection is reported by {@link #findSecretReferences} already. */
+    private static void checkVolume(JsonNode volume, String object, List<String> violations) {
+        String volumeName = volume.path("name").asText();
+        String type = typeOf(volume);
+        if (type.equals("secret")) {
+            return;
+        }
+        if (!FORK_VOLUMES.contains(type)) {
+            violations.add(object + ": volume " + volumeName + " is of type " + type + ", which " + FORK
+                    + " may not mount");
+            return;
+        }
+        for (JsonNode source : volume.path("projected").path("sources")) {
+            String projection = typeOf(source);
+            if (!projection.equals("secret") && !FORK_PROJECTIONS.contains(projection)) {
+                violations.add(object + ": volume " + volumeName + " projects a " + projection + ", which " + FORK
+                        + " may not mount");
+            }
+        }
+    }
+
+    /** The volume source (or projection) a volume entry holds: its one field but {@code name}. */
+    private static String typeOf(JsonNode entry) {
+        var fields = entry.fieldNames();
+        while (fields.hasNext()) {
+            String field = fields.next();
+            if (!field.equals("name")) {
+                return field;
+            }
+        }
+        return "(none)";
+    }
+
+    /** An egress rule to everything, to an address block or to other namespaces, unless it is for DNS only. */
+    private static boolean leavesTheNamespace(JsonNode rule) {
+        JsonNode ports = rule.path("ports");
+        boolean dnsOnly = ports.isArray() && !ports.isEmpty();
+        for (JsonNode port : ports) {
+            dnsOnly &= port.path("port").asText().equals("53");
+        }
+        if (dnsOnly) {
+            return false;
+        }
+        JsonNode peers = rule.path("to");
+        if (!peers.isArray() || peers.isEmpty()) {
+            return true;
+        }
+        for (JsonNode peer : peers) {
+            if (peer.has("ipBlock") || peer.has("namespaceSelector")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Labels and annotations of {@link #CREDENTIAL_KEYS}, on the object and on every template within it. */
+    private static void findCredentialKeys(JsonNode node, String path, String object, List<String> violations) {
+        if (node.isObject()) {
+            node.fields().forEachRemaining(field -> {
+                if (field.getKey().equals("metadata") && field.getValue().isObject()) {
+                    for (String what : List.of("annotation", "label")) {
+                        field.getValue().path(what + "s").fieldNames().forEachRemaining(key -> {
+                            if (isCredentialKey(key)) {
+                                violations.add(object + ": " + what + " " + key + " at " + path + "/metadata would give "
+                                        + FORK + " credentials");
+                            }
+                        });
+                    }
+                } else {
+                    findCredentialKeys(field.getValue(), path + "/" + field.getKey(), object, violations);
+                }
+            });
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                findCredentialKeys(node.get(i), path + "/" + i, object, violations);
+            }
+        }
+    }
+
+    private static boolean isCredentialKey(String key) {
+        return CREDENTIAL_KEYS.stream().anyMatch(prefix -> prefix.endsWith("/") ? key.startsWith(prefix)
+                : key.equals(prefix));
+    }
+
+    /**
+     * The pod specs of {@code object} by their path: a Pod's own, a pod template's ({@code spec.template}: Deployment,
+     * StatefulSet, DaemonSet, ReplicaSet, Job, and any other kind built the same way) and a CronJob's.
+     */
+    private static Map<String, JsonNode> podSpecs(JsonNode object) {
+        Map<String, JsonNode> specs = new LinkedHashMap<>();
+        JsonNode spec = object.path("spec");
+        if ("Pod".equals(object.path("kind").asText())) {
+            specs.put("/spec", spec);
+        }
+        if (spec.path("template").path("spec").isObject()) {
+            specs.put("/spec/template/spec", spec.path("template").path("spec"));
+        }
+        JsonNode cronJobPod = spec.path("jobTemplate").path("spec").path("template").path("spec");
+        if (cronJobPod.isObject()) {
+            specs.put("/spec/jobTemplate/spec/template/spec", cronJobPod);
+        }
+        return specs;
     }
 
     /** {@code secretKeyRef}, {@code secretRef} and {@code secret} volumes, wherever they are nested. */

@@ -14,6 +14,7 @@ class PreviewPolicyTest {
             spec:
               template:
                 spec:
+                  automountServiceAccountToken: false
                   containers:
                     - name: web
                       env:
@@ -25,6 +26,14 @@ class PreviewPolicyTest {
                     - name: certs
                       secret: {secretName: tls}
             """;
+
+    /** A Deployment whose pod template has this metadata and, after its one container, these pod spec fields. */
+    private static String deployment(String podTemplateMetadata, String podSpec) {
+        return "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n"
+                + "    metadata:\n" + podTemplateMetadata.indent(6) + "    spec:\n"
+                + "      automountServiceAccountToken: false\n" + "      containers: [{name: web, image: app}]\n"
+                + podSpec.indent(6);
+    }
 
     @Test
     void noPreviewCarriesSecretObjects() {
@@ -47,5 +56,160 @@ class PreviewPolicyTest {
     @Test
     void trustedCodeMayReferToSecretsOfItsOwnNamespace() {
         assertThatCode(() -> PreviewPolicy.check(DEPLOYMENT_WITH_SECRET_REF, false)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void noPreviewMountsAServiceAccountToken() {
+        String mounting = """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web}
+                spec:
+                  template:
+                    spec:
+                      automountServiceAccountToken: true
+                      containers: [{name: web, image: app}]
+                """;
+        String silent = mounting.replace("      automountServiceAccountToken: true\n", "");
+        String cronJob = """
+                apiVersion: batch/v1
+                kind: CronJob
+                metadata: {name: report}
+                spec:
+                  jobTemplate:
+                    spec:
+                      template:
+                        spec:
+                          containers: [{name: report, image: app}]
+                """;
+        for (boolean untrusted : new boolean[] { false, true }) {
+            assertThatThrownBy(() -> PreviewPolicy.check(mounting, untrusted))
+                    .hasMessageContaining("Deployment/web would mount a service account token"
+                            + " (/spec/template/spec/automountServiceAccountToken must be false)");
+            assertThatThrownBy(() -> PreviewPolicy.check(silent, untrusted))
+                    .hasMessageContaining("Deployment/web would mount a service account token");
+        }
+        assertThatThrownBy(() -> PreviewPolicy.check(cronJob, false)).hasMessageContaining(
+                "CronJob/report would mount a service account token"
+                        + " (/spec/jobTemplate/spec/template/spec/automountServiceAccountToken must be false)");
+        assertThatCode(() -> PreviewPolicy.check(deployment("{}", ""), false)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void codeFromAForkGetsOnlyTheKindsAPreviewIsMadeOf() {
+        for (String kind : new String[] { "SecretProviderClass", "ServiceAccount", "Role", "RoleBinding",
+                "ClusterRoleBinding", "PersistentVolumeClaim", "Pod", "CronJob", "DaemonSet", "VaultStaticSecret" }) {
+            assertThatThrownBy(() -> PreviewPolicy.check("apiVersion: v1\nkind: " + kind
+                    + "\nmetadata: {name: x}\n", true)).hasMessageContaining(kind + "/x: a preview of code from a fork"
+                            + " may not hold a " + kind)
+                    .hasMessageEndingWith("(code from a fork gets no secrets)");
+        }
+        for (String kind : new String[] { "Namespace", "ResourceQuota", "LimitRange", "NetworkPolicy", "Service",
+                "Ingress", "ConfigMap", "HorizontalPodAutoscaler", "PodDisruptionBudget" }) {
+            assertThatCode(() -> PreviewPolicy.check("apiVersion: v1\nkind: " + kind + "\nmetadata: {name: x}\n",
+                    true)).as(kind).doesNotThrowAnyException();
+        }
+        String job = deployment("{}", "").replace("kind: Deployment", "kind: Job");
+        String statefulSet = deployment("{}", "").replace("kind: Deployment", "kind: StatefulSet");
+        assertThatCode(() -> PreviewPolicy.check(job + "---\n" + statefulSet + "---\n" + deployment("{}", ""), true))
+                .doesNotThrowAnyException();
+    }
+
+    @Test
+    void codeFromAForkGetsNoVolumeButEmptyDirConfigMapOrDownwardApi() {
+        String volumes = """
+                volumes:
+                  - {name: tmp, emptyDir: {}}
+                  - {name: settings, configMap: {name: settings}}
+                  - name: about
+                    downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}
+                  - name: both
+                    projected:
+                      sources:
+                        - configMap: {name: settings}
+                        - downwardAPI: {items: [{path: name, fieldRef: {fieldPath: metadata.name}}]}
+                """;
+        assertThatCode(() -> PreviewPolicy.check(deployment("{}", volumes), true)).doesNotThrowAnyException();
+
+        String token = """
+                volumes:
+                  - name: token
+                    projected:
+                      sources:
+                        - configMap: {name: settings}
+                        - serviceAccountToken: {path: token, audience: vault}
+                """;
+        assertThatThrownBy(() -> PreviewPolicy.check(deployment("{}", token), true)).hasMessageContaining(
+                "Deployment/web: volume token projects a serviceAccountToken, which a preview of code from a fork may"
+                        + " not mount");
+        String csi = """
+                volumes:
+                  - name: vault
+                    csi:
+                      driver: secrets-store.csi.k8s.io
+                      volumeAttributes: {secretProviderClass: staging-db}
+                """;
+        assertThatThrownBy(() -> PreviewPolicy.check(deployment("{}", csi), true)).hasMessageContaining(
+                "Deployment/web: volume vault is of type csi, which a preview of code from a fork may not mount");
+        for (String type : new String[] { "hostPath: {path: /var/run}", "persistentVolumeClaim: {claimName: data}",
+                "nfs: {server: nas, path: /}", "ephemeral: {volumeClaimTemplate: {spec: {}}}" }) {
+            String name = type.substring(0, type.indexOf(':'));
+            String manifest = deployment("{}", "volumes: [{name: v, " + type + "}]");
+            assertThatThrownBy(() -> PreviewPolicy.check(manifest, true))
+                    .hasMessageContaining("Deployment/web: volume v is of type " + name);
+            assertThatCode(() -> PreviewPolicy.check(manifest, false)).doesNotThrowAnyException();
+        }
+        String claims = deployment("{}", "").replace("kind: Deployment", "kind: StatefulSet")
+                + "  volumeClaimTemplates: [{metadata: {name: data}, spec: {}}]\n";
+        assertThatThrownBy(() -> PreviewPolicy.check(claims, true)).hasMessageContaining(
+                "StatefulSet/web: volumeClaimTemplates would give a preview of code from a fork persistent volumes");
+    }
+
+    @Test
+    void codeFromAForkGetsNoWorkloadIdentityOrVaultInjection() {
+        String[] keys = { "azure.workload.identity/client-id", "iam.gke.io/gcp-service-account",
+                "eks.amazonaws.com/role-arn", "vault.hashicorp.com/agent-inject", "iam.amazonaws.com/role" };
+        for (String key : keys) {
+            String onTemplate = deployment("annotations: {\"" + key + "\": \"x\"}", "");
+            assertThatThrownBy(() -> PreviewPolicy.check(onTemplate, true)).hasMessageContaining("Deployment/web: "
+                    + "annotation " + key + " at /spec/template/metadata would give a preview of code from a fork"
+                    + " credentials");
+            String onService = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  annotations: {\"" + key
+                    + "\": \"x\"}\n";
+            assertThatThrownBy(() -> PreviewPolicy.check(onService, true)).hasMessageContaining("Service/web: "
+                    + "annotation " + key + " at /metadata would give");
+            assertThatCode(() -> PreviewPolicy.check(onTemplate, false)).doesNotThrowAnyException();
+        }
+        String labelled = deployment("labels: {azure.workload.identity/use: \"true\", aadpodidbinding: staging}", "");
+        assertThatThrownBy(() -> PreviewPolicy.check(labelled, true))
+                .hasMessageContaining("label azure.workload.identity/use at /spec/template/metadata")
+                .hasMessageContaining("label aadpodidbinding at /spec/template/metadata");
+    }
+
+    @Test
+    void codeFromAForkIsNotLetOutOfItsNamespaceByAnotherNetworkPolicy() {
+        String open = """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: web-out}
+                spec:
+                  podSelector: {}
+                  policyTypes: [Egress]
+                  egress:
+                    - to: [{podSelector: {matchLabels: {app.kubernetes.io/component: database}}}]
+                      ports: [{port: 5432}]
+                    - to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}},
+                            podSelector: {matchLabels: {k8s-app: kube-dns}}}]
+                      ports: [{port: 53, protocol: UDP}]
+                    - ports: [{port: 443}]
+                    - to: [{ipBlock: {cidr: 0.0.0.0/0, except: [169.254.0.0/16]}}]
+                    - to: [{namespaceSelector: {}}]
+                      ports: [{port: 5432}]
+                """;
+        assertThatThrownBy(() -> PreviewPolicy.check(open, true))
+                .hasMessageContaining("NetworkPolicy/web-out: egress rule 2 lets pods out of the preview's namespace")
+                .hasMessageContaining("egress rule 3 lets").hasMessageContaining("egress rule 4 lets")
+                .message().doesNotContain("egress rule 0", "egress rule 1");
+        assertThatCode(() -> PreviewPolicy.check(open, false)).doesNotThrowAnyException();
     }
 }

@@ -1,6 +1,7 @@
 package org.gitopsrelay.render;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.gitopsrelay.testing.RenderedManifests.labels;
 import static org.gitopsrelay.testing.RenderedManifests.name;
 import static org.gitopsrelay.testing.RenderedManifests.selects;
@@ -13,12 +14,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.gitopsrelay.preview.PreviewPolicy;
+import org.gitopsrelay.testing.NetworkPolicies;
+import org.gitopsrelay.testing.NetworkPolicies.Peer;
 import org.gitopsrelay.testing.RenderedManifests;
 import org.gitopsrelay.testing.TestConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -174,6 +179,175 @@ class ShippedManifestsRenderTest {
         assertThat(configMap.path("metadata").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
         assertThat(configMap.path("data").path("gitops-relay.json").asText())
                 .isEqualTo(Files.readString(Path.of("deploy", "monitoring", "dashboards", "gitops-relay.json")));
+    }
+
+    /** The ingress controller's pods, in the namespace the shipped policies name by default. */
+    private static final Peer INGRESS_CONTROLLER = Peer.pod("ingress-nginx",
+            Map.of("app.kubernetes.io/name", "ingress-nginx", "app.kubernetes.io/component", "controller"));
+    private static final Peer PROMETHEUS = Peer.pod("monitoring", Map.of("app.kubernetes.io/name", "prometheus"));
+    private static final Peer KUBE_DNS = Peer.pod("kube-system", Map.of("k8s-app", "kube-dns"));
+    private static final Peer CLOUD_METADATA = Peer.address("169.254.169.254");
+    private static final Peer INTERNET = Peer.address("203.0.113.10");
+    private static final Peer STAGING_WEB = Peer.pod("app-staging", Map.of("app.kubernetes.io/component", "web"));
+    private static final Peer STAGING_DATABASE = Peer.pod("app-staging",
+            Map.of("app.kubernetes.io/component", "database"));
+    private static final Peer OTHER_PREVIEW_WEB = Peer.pod("app-pr-7", Map.of("app.kubernetes.io/component", "web"));
+
+    @ParameterizedTest
+    @ValueSource(strings = { "example", "example-with-database" })
+    void everyPodOfAPreviewIsIsolatedForIngressAndEgress(String example) {
+        RenderedManifests preview = RenderedManifests.of(Path.of("kustomize-base", "previews", example), tmp);
+        NetworkPolicies policies = NetworkPolicies.of(preview.ofKind("NetworkPolicy"));
+        List<Peer> pods = new java.util.ArrayList<>(podsOf(preview).values());
+        pods.add(Peer.pod(namespaceOf(preview), Map.of("app.kubernetes.io/component", "debug")));
+
+        for (Peer pod : pods) {
+            assertThat(policies.isolates(pod, "Ingress")).as("ingress of %s isolated", pod).isTrue();
+            assertThat(policies.isolates(pod, "Egress")).as("egress of %s isolated", pod).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "example", "example-with-database" })
+    void aPreviewsPodsReachDnsAndTheirOwnDatabaseOnly(String example) {
+        RenderedManifests preview = RenderedManifests.of(Path.of("kustomize-base", "previews", example), tmp);
+        NetworkPolicies policies = NetworkPolicies.of(preview.ofKind("NetworkPolicy"));
+        Map<String, Peer> pods = podsOf(preview);
+
+        for (Peer pod : pods.values()) {
+            assertThat(policies.lets(pod, KUBE_DNS, 53, "UDP")).as("%s resolves names over UDP", pod).isTrue();
+            assertThat(policies.lets(pod, KUBE_DNS, 53, "TCP")).as("%s resolves names over TCP", pod).isTrue();
+            assertThat(policies.lets(pod, CLOUD_METADATA, 80, "TCP")).as("%s reaches the cloud's metadata", pod)
+                    .isFalse();
+            assertThat(policies.lets(pod, Peer.address("169.254.20.10"), 53, "UDP")).as("%s reaches link-local", pod)
+                    .isFalse();
+            assertThat(policies.lets(pod, INTERNET, 443, "TCP")).as("%s reaches the internet", pod).isFalse();
+            assertThat(policies.lets(pod, STAGING_DATABASE, 5432, "TCP")).as("%s reaches staging's database", pod)
+                    .isFalse();
+            assertThat(policies.lets(pod, STAGING_WEB, 8080, "TCP")).as("%s reaches another namespace", pod).isFalse();
+            assertThat(policies.lets(pod, INGRESS_CONTROLLER, 443, "TCP")).as("%s reaches the ingress controller", pod)
+                    .isFalse();
+            assertThat(policies.lets(pod, KUBE_DNS, 8080, "TCP")).as("%s reaches kube-dns beyond DNS", pod).isFalse();
+        }
+        if (pods.containsKey("StatefulSet/db")) {
+            Peer database = pods.get("StatefulSet/db");
+            assertThat(policies.lets(pods.get("Deployment/web"), database, 5432, "TCP")).isTrue();
+            assertThat(policies.lets(pods.get("Job/db-seed"), database, 5432, "TCP")).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "example", "example-with-database" })
+    void aPreviewIsReachedOnlyThroughTheIngressControllerAndItsDatabaseOnlyByItsOwnWebAndSeedPods(String example) {
+        RenderedManifests preview = RenderedManifests.of(Path.of("kustomize-base", "previews", example), tmp);
+        NetworkPolicies policies = NetworkPolicies.of(preview.ofKind("NetworkPolicy"));
+        Map<String, Peer> pods = podsOf(preview);
+        Peer web = pods.get("Deployment/web");
+        Peer stranger = Peer.pod(namespaceOf(preview), Map.of("app.kubernetes.io/component", "debug"));
+
+        assertThat(policies.admits(web, INGRESS_CONTROLLER, 8080, "TCP")).isTrue();
+        for (Peer from : List.of(STAGING_WEB, OTHER_PREVIEW_WEB, PROMETHEUS, CLOUD_METADATA, INTERNET, stranger)) {
+            assertThat(policies.admits(web, from, 8080, "TCP")).as("web admits %s", from).isFalse();
+        }
+        if (pods.containsKey("StatefulSet/db")) {
+            Peer database = pods.get("StatefulSet/db");
+            assertThat(policies.admits(database, web, 5432, "TCP")).isTrue();
+            assertThat(policies.admits(database, pods.get("Job/db-seed"), 5432, "TCP")).isTrue();
+            for (Peer from : List.of(INGRESS_CONTROLLER, STAGING_WEB, OTHER_PREVIEW_WEB, stranger)) {
+                assertThat(policies.admits(database, from, 5432, "TCP")).as("database admits %s", from).isFalse();
+            }
+            assertThat(policies.admits(pods.get("Job/db-seed"), INGRESS_CONTROLLER, 8080, "TCP")).isFalse();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "automountServiceAccountToken: true", "serviceAccountName: default" })
+    void aPreviewNeverMountsAServiceAccountTokenWhateverTheBaseSays(String baseSays) throws IOException {
+        Path copy = Files.createTempDirectory(tmp, "kustomize-base");
+        copyTree(Path.of("kustomize-base"), copy);
+        Path deployment = copy.resolve("base/deployment.yaml");
+        String original = Files.readString(deployment);
+        Files.writeString(deployment, original.replace("automountServiceAccountToken: false", baseSays));
+        assertThat(Files.readString(deployment)).isNotEqualTo(original);
+
+        for (String example : List.of("example", "example-with-database")) {
+            RenderedManifests preview = RenderedManifests.of(copy.resolve("previews").resolve(example), tmp);
+            List<JsonNode> templates = podTemplates(preview);
+            assertThat(templates).isNotEmpty();
+            for (JsonNode template : templates) {
+                assertThat(template.path("spec").path("template").path("spec").path("automountServiceAccountToken")
+                        .isBoolean()).as("%s of %s sets automountServiceAccountToken", name(template), example)
+                        .isTrue();
+                assertThat(template.path("spec").path("template").path("spec").path("automountServiceAccountToken")
+                        .asBoolean()).as("automountServiceAccountToken of %s in %s", name(template), example)
+                        .isFalse();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "example", "example-with-database" })
+    void theShippedPreviewsPassThePolicyForCodeFromAFork(String example) {
+        String output = new KustomizeRenderer(TestConfig.relay(tmp), new SimpleMeterRegistry())
+                .render(Path.of("kustomize-base", "previews", example));
+
+        assertThatCode(() -> PreviewPolicy.check(output, true)).doesNotThrowAnyException();
+        assertThatCode(() -> PreviewPolicy.check(output, false)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void onlyTheIngressControllerReachesTheWebhooksAndApiAndOnlyPrometheusScrapesMetrics() {
+        RenderedManifests deploy = RenderedManifests.of(Path.of("deploy"), tmp);
+        NetworkPolicies policies = NetworkPolicies.of(deploy.ofKind("NetworkPolicy"));
+        Peer ingest = Peer.pod("gitops-relay", podLabels(deploy.one("Deployment", "gitops-relay-ingest-handlers")));
+        List<Peer> consumersOnly = List.of(
+                Peer.pod("gitops-relay", podLabels(deploy.one("Deployment", "gitops-relay-monitor"))),
+                Peer.pod("gitops-relay", podLabels(deploy.one("Deployment", "gitops-relay-notifier"))));
+        Peer previewPod = Peer.pod("app-pr-42", Map.of("app.kubernetes.io/component", "web"));
+        Peer sameNamespace = Peer.pod("gitops-relay", Map.of("app", "debug"));
+
+        assertThat(policies.admits(ingest, INGRESS_CONTROLLER, 8080, "TCP")).isTrue();
+        assertThat(policies.admits(ingest, PROMETHEUS, 8080, "TCP")).isTrue();
+        for (Peer from : List.of(previewPod, STAGING_WEB, sameNamespace, INTERNET)) {
+            assertThat(policies.admits(ingest, from, 8080, "TCP")).as("ingest pods admit %s", from).isFalse();
+        }
+        for (Peer consumer : consumersOnly) {
+            assertThat(policies.admits(consumer, PROMETHEUS, 8080, "TCP")).as("%s scraped", consumer).isTrue();
+            assertThat(policies.admits(consumer, INGRESS_CONTROLLER, 8080, "TCP")).as("%s takes requests", consumer)
+                    .isFalse();
+            assertThat(policies.admits(consumer, previewPod, 8080, "TCP")).isFalse();
+        }
+    }
+
+    /** Every pod template of a rendered preview, by kind/name, as a pod of the preview's namespace. */
+    private static Map<String, Peer> podsOf(RenderedManifests preview) {
+        Map<String, Peer> pods = new LinkedHashMap<>();
+        for (JsonNode template : podTemplates(preview)) {
+            pods.put(template.path("kind").asText() + "/" + name(template), Peer.pod(
+                    template.path("metadata").path("namespace").asText(), podLabels(template)));
+        }
+        return pods;
+    }
+
+    private static List<JsonNode> podTemplates(RenderedManifests preview) {
+        return Stream.of("Deployment", "StatefulSet", "Job").flatMap(kind -> preview.ofKind(kind).stream()).toList();
+    }
+
+    private static String namespaceOf(RenderedManifests preview) {
+        return name(preview.ofKind("Namespace").get(0));
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target);
+                }
+            }
+        }
     }
 
     private static Map<String, String> podLabels(JsonNode deployment) {
