@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -102,7 +103,12 @@ public class RegistrySync {
         if (onlyIfStale && System.nanoTime() - lastEnded < MIN_ON_DEMAND_INTERVAL.toNanos()) {
             return null;
         }
-        background = CompletableFuture.runAsync(this::refreshLogged, refresher);
+        try {
+            background = CompletableFuture.runAsync(this::refreshLogged, refresher);
+        } catch (RejectedExecutionException e) {
+            // Shutting down: the registry stays as it is.
+            return CompletableFuture.failedFuture(e);
+        }
         return background;
     }
 
