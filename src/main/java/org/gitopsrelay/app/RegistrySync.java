@@ -1,7 +1,13 @@
 package org.gitopsrelay.app;
 
-import java.util.concurrent.atomic.AtomicLong;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -16,19 +22,29 @@ import io.quarkus.scheduler.Scheduled;
 
 /**
  * Keeps the app registry in step with the GitOps branch: at start (after seeding a new local repository), on a
- * schedule, and on demand when a webhook names a repository no app registers yet.
+ * schedule, and on demand when a webhook names a repository or ref no app follows yet. Scheduled and on-demand
+ * refreshes run on a thread of their own, one at a time, so that no webhook thread ever fetches: a webhook only
+ * waits, for as long as it chooses, for the refresh under way.
  */
 @ApplicationScoped
 public class RegistrySync {
 
     private static final Logger LOG = Logger.getLogger(RegistrySync.class);
-    /** A webhook for an unknown repository may trigger a fetch, but not more often than this. */
-    private static final long MIN_ON_DEMAND_INTERVAL_MILLIS = 2000;
+    /** A webhook may trigger a fetch, but not sooner than this after the last refresh ended. */
+    public static final Duration MIN_ON_DEMAND_INTERVAL = Duration.ofSeconds(2);
 
     private final GitOpsRepository repository;
     private final LocalSeed seed;
     private final AppRegistry registry;
-    private final AtomicLong lastFetch = new AtomicLong();
+    private final ExecutorService refresher = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "registry-refresh");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** The background refresh under way or last done; guarded by this. */
+    private CompletableFuture<Void> background = CompletableFuture.completedFuture(null);
+    /** When the last refresh, of any kind, ended (System.nanoTime); guarded by this. */
+    private long lastEnded = System.nanoTime() - MIN_ON_DEMAND_INTERVAL.toNanos();
 
     @Inject
     public RegistrySync(GitOpsRepository repository, LocalSeed seed, AppRegistry registry) {
@@ -49,17 +65,16 @@ public class RegistrySync {
     @Scheduled(every = "${relay.gitops.refresh-interval:PT30S}", delayed = "${relay.gitops.refresh-interval:PT30S}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
-        try {
-            refresh();
-        } catch (RelayException e) {
-            LOG.warnf("Cannot refresh the app registry: %s", e.getMessage());
-        }
+        inBackground(false);
     }
 
-    /** Fetches the branch and re-reads the registrations if it moved. */
+    /** Fetches the branch and re-reads the registrations if it moved, on this thread (a consumer's: it may wait). */
     public void refresh() {
-        lastFetch.set(System.currentTimeMillis());
-        fetchAndLoad();
+        try {
+            fetchAndLoad();
+        } finally {
+            ended();
+        }
     }
 
     private void fetchAndLoad() {
@@ -72,19 +87,46 @@ public class RegistrySync {
         registry.refresh(repository::current);
     }
 
-    /** Refreshes unless that was done moments ago; true when it refreshed. */
-    public boolean refreshIfStale() {
-        long last = lastFetch.get();
-        long now = System.currentTimeMillis();
-        if (now - last < MIN_ON_DEMAND_INTERVAL_MILLIS || !lastFetch.compareAndSet(last, now)) {
-            return false;
+    /**
+     * The refresh a webhook may wait for: the background refresh under way, else a new one, unless the last refresh
+     * ended moments ago (then empty: the registry is as fresh as it gets). The future fails when the refresh did
+     * (already logged). Never fetches on the calling thread.
+     */
+    public Optional<CompletableFuture<Void>> refreshOnDemand() {
+        return Optional.ofNullable(inBackground(true));
+    }
+
+    private synchronized CompletableFuture<Void> inBackground(boolean onlyIfStale) {
+        if (!background.isDone()) {
+            return background;
+        }
+        if (onlyIfStale && System.nanoTime() - lastEnded < MIN_ON_DEMAND_INTERVAL.toNanos()) {
+            return null;
         }
         try {
-            fetchAndLoad();
-            return true;
-        } catch (RelayException e) {
-            LOG.warnf("Cannot refresh the app registry: %s", e.getMessage());
-            return false;
+            background = CompletableFuture.runAsync(this::refreshLogged, refresher);
+        } catch (RejectedExecutionException e) {
+            // Shutting down: the registry stays as it is.
+            return CompletableFuture.failedFuture(e);
         }
+        return background;
+    }
+
+    private void refreshLogged() {
+        try {
+            refresh();
+        } catch (RuntimeException e) {
+            LOG.warnf("Cannot refresh the app registry: %s", e.getMessage());
+            throw e;
+        }
+    }
+
+    private synchronized void ended() {
+        lastEnded = System.nanoTime();
+    }
+
+    @PreDestroy
+    void stop() {
+        refresher.shutdownNow();
     }
 }

@@ -26,6 +26,8 @@ public class ConfigCheck {
 
     private static final Logger LOG = Logger.getLogger(ConfigCheck.class);
     private static final Pattern CHANNEL_ID = Pattern.compile("[a-z0-9]{26}");
+    /** GitHub gives up on a webhook delivery not answered within this. */
+    private static final Duration GITHUB_TIMEOUT = Duration.ofSeconds(10);
 
     private final RelayConfig config;
 
@@ -80,6 +82,10 @@ public class ConfigCheck {
         if (config.kafka().handlerMaxBackoff().compareTo(config.kafka().handlerBackoff()) < 0) {
             problems.add("relay.kafka.handler-max-backoff must not be shorter than relay.kafka.handler-backoff");
         }
+        positive("relay.webhook.registry-wait", config.webhook().registryWait(), problems);
+        if (config.webhook().registryWait().compareTo(GITHUB_TIMEOUT) >= 0) {
+            problems.add("relay.webhook.registry-wait must be well under GitHub's 10 s delivery timeout");
+        }
         if (config.render().maxOutputBytes() < 1) {
             problems.add("relay.render.max-output-bytes must be positive");
         }
@@ -98,6 +104,10 @@ public class ConfigCheck {
         if (mattermost.url().isPresent() && mattermost.token().isPresent() && mattermost.channelId().isEmpty()) {
             warnings.add("relay.mattermost.channel-id is not set: apps whose app.yaml names no channel are notified"
                     + " through relay.mattermost.webhook-url if set, else only in the log");
+        }
+        if (config.webhook().registryWait().plus(config.kafka().sendTimeout()).compareTo(GITHUB_TIMEOUT) >= 0) {
+            warnings.add("relay.webhook.registry-wait and relay.kafka.send-timeout add up to 10 s or more: a webhook"
+                    + " may be answered after GitHub gave up on it");
         }
         if (mattermost.url().filter(url -> url.trim().startsWith("http://")).isPresent()) {
             warnings.add("relay.mattermost.url is plain http: the bot token crosses the network unencrypted");

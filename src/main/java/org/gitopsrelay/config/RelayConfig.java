@@ -112,6 +112,14 @@ public interface RelayConfig {
         @WithDefault("PT5M")
         Duration maxClockSkew();
 
+        /**
+         * How long a delivery the app registry does not route (a repository or ref no app follows yet) waits for
+         * the registry's refresh from the GitOps remote; a refresh still running then answers 503 with Retry-After.
+         * Well under GitHub's 10 s, which must also cover {@code relay.kafka.send-timeout}.
+         */
+        @WithDefault("PT2S")
+        Duration registryWait();
+
         Provider github();
 
         interface Provider {

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
@@ -51,8 +52,9 @@ import io.opentelemetry.api.trace.Tracer;
 /**
  * The service's view of the GitOps repository: a bare local cache of the remote branch, read through
  * {@link Snapshot}s and written by building commits in memory and pushing them. There is no working tree: a commit
- * costs what its change costs. One writer at a time in this process; other writers (people, other replicas) are
- * handled by fetching and re-applying when a push is rejected.
+ * costs what its change costs. Writers of this process plan at once and commit one at a time, each on the tip it
+ * planned on (planning again when another went first); other writers (people, other replicas) are handled by
+ * fetching and re-applying when a push is rejected.
  */
 @ApplicationScoped
 public class GitOpsRepository {
@@ -149,54 +151,124 @@ public class GitOpsRepository {
     }
 
     /**
-     * Applies a change: fetch, plan, commit, push; when the push is rejected because another writer pushed first,
-     * fetch and plan again, with a jittered back-off, at most {@code relay.gitops.push-attempts} times.
+     * Applies a change: fetch, plan, commit, push. The planner (which renders, for as long as Kustomize takes) runs
+     * without the write lock, on its snapshot; the lock is held only to fetch, and to commit and push. When another
+     * writer of this process moved the branch meanwhile, the change is planned again on the new tip (no fetch); after
+     * {@code relay.gitops.push-attempts} such overtakings the next plan runs under the lock, so a slow planner cannot
+     * starve. When the push is rejected because another writer pushed first, fetch and plan again, with a jittered
+     * back-off, at most {@code relay.gitops.push-attempts} times.
      */
     public CommitOutcome apply(ChangePlanner planner) {
+        int maxAttempts = Math.max(1, config.gitops().pushAttempts());
+        Timings timings = new Timings();
+        Snapshot snapshot = fetch(timings);
+        int overtaken = 0;
+        int rejected = 0;
+        for (int attempt = 1;; attempt++) {
+            Step step;
+            if (overtaken >= maxAttempts) {
+                writeLock.lock();
+                try {
+                    step = planAndPush(planner, current(), timings);
+                } finally {
+                    writeLock.unlock();
+                }
+            } else {
+                step = planAndPush(planner, snapshot, timings);
+            }
+            if (step.done()) {
+                return timings.outcome(step.commit(), step.changed(), attempt);
+            }
+            if (step.movedTo() != null) {
+                overtaken++;
+                LOG.debugf("Another writer committed while this change was planned (attempt %d); planning again",
+                        attempt);
+                snapshot = step.movedTo();
+                continue;
+            }
+            rejected++;
+            metrics.counter(RelayMetrics.GIT_PUSH_CONFLICTS).increment();
+            if (rejected >= maxAttempts) {
+                throw new RelayException(Reason.GIT_PUSH_CONFLICT, "The push to " + remote.displayUrl()
+                        + " was still rejected after " + rejected + " attempts: other writers keep pushing first");
+            }
+            LOG.infof("Push to %s rejected (attempt %d of %d): another writer pushed first; fetching and re-applying",
+                    remote.displayUrl(), rejected, maxAttempts);
+            backOff(rejected);
+            snapshot = fetch(timings);
+        }
+    }
+
+    /**
+     * One attempt: plans on the snapshot (unlocked, unless the caller holds the lock), then, under the lock, commits
+     * and pushes if the branch is still where the snapshot saw it.
+     */
+    private Step planAndPush(ChangePlanner planner, Snapshot snapshot, Timings timings) {
+        long t0 = System.nanoTime();
+        Optional<PlannedCommit> plan = planner.plan(snapshot);
+        timings.planNanos += System.nanoTime() - t0;
         writeLock.lock();
         try {
-            return applyLocked(planner);
+            Snapshot tip = current();
+            if (!Objects.equals(tip.commitId(), snapshot.commitId())) {
+                return Step.moved(tip);
+            }
+            long t1 = System.nanoTime();
+            ObjectId commit = plan.isEmpty() ? null : buildCommit(snapshot, plan.get());
+            long t2 = System.nanoTime();
+            timings.commitNanos += t2 - t1;
+            if (commit == null) {
+                return Step.done(snapshot.commit().orElse(null), false);
+            }
+            boolean pushed = push(commit);
+            timings.pushNanos += System.nanoTime() - t2;
+            return pushed ? Step.done(commit.name(), true) : Step.rejected();
         } finally {
             writeLock.unlock();
         }
     }
 
-    private CommitOutcome applyLocked(ChangePlanner planner) {
-        // fetchLocked below: this thread already holds the lock.
-        int maxAttempts = Math.max(1, config.gitops().pushAttempts());
-        long fetchNanos = 0;
-        long planNanos = 0;
-        long commitNanos = 0;
-        long pushNanos = 0;
-        for (int attempt = 1;; attempt++) {
+    /** Fetches under the lock; the time counted is the fetch's, not the wait for the lock. */
+    private Snapshot fetch(Timings timings) {
+        writeLock.lock();
+        try {
             long t0 = System.nanoTime();
-            Snapshot snapshot = fetchLocked();
-            long t1 = System.nanoTime();
-            Optional<PlannedCommit> plan = planner.plan(snapshot);
-            long t2 = System.nanoTime();
-            fetchNanos += t1 - t0;
-            planNanos += t2 - t1;
-            ObjectId commit = plan.isEmpty() ? null : buildCommit(snapshot, plan.get());
-            long t3 = System.nanoTime();
-            commitNanos += t3 - t2;
-            if (commit == null) {
-                return new CommitOutcome(snapshot.commit().orElse(null), false, attempt, millis(fetchNanos),
-                        millis(planNanos), millis(commitNanos), millis(pushNanos));
+            try {
+                return fetchLocked();
+            } finally {
+                timings.fetchNanos += System.nanoTime() - t0;
             }
-            boolean pushed = push(commit);
-            pushNanos += System.nanoTime() - t3;
-            if (pushed) {
-                return new CommitOutcome(commit.name(), true, attempt, millis(fetchNanos), millis(planNanos),
-                        millis(commitNanos), millis(pushNanos));
-            }
-            metrics.counter(RelayMetrics.GIT_PUSH_CONFLICTS).increment();
-            if (attempt >= maxAttempts) {
-                throw new RelayException(Reason.GIT_PUSH_CONFLICT, "The push to " + remote.displayUrl()
-                        + " was still rejected after " + attempt + " attempts: other writers keep pushing first");
-            }
-            LOG.infof("Push to %s rejected (attempt %d of %d): another writer pushed first; fetching and re-applying",
-                    remote.displayUrl(), attempt, maxAttempts);
-            backOff(attempt);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** What one attempt came to: done (with the tip and whether it is new), overtaken, or rejected by the remote. */
+    private record Step(boolean done, String commit, boolean changed, Snapshot movedTo) {
+
+        static Step done(String commit, boolean changed) {
+            return new Step(true, commit, changed, null);
+        }
+
+        static Step moved(Snapshot tip) {
+            return new Step(false, null, false, tip);
+        }
+
+        static Step rejected() {
+            return new Step(false, null, false, null);
+        }
+    }
+
+    /** Time spent in each step over all attempts; waits for the write lock are in none of them. */
+    private static final class Timings {
+        long fetchNanos;
+        long planNanos;
+        long commitNanos;
+        long pushNanos;
+
+        CommitOutcome outcome(String commit, boolean changed, int attempts) {
+            return new CommitOutcome(commit, changed, attempts, millis(fetchNanos),
+                    millis(planNanos), millis(commitNanos), millis(pushNanos));
         }
     }
 

@@ -1,6 +1,8 @@
 package org.gitopsrelay.pipeline;
 
+import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 
 /** The one domain exception: its reason decides the HTTP status, whether to retry, and the metric tag. */
 public class RelayException extends RuntimeException {
@@ -12,6 +14,11 @@ public class RelayException extends RuntimeException {
         KAFKA_UNAVAILABLE(503, true),
         /** Kafka answered but will not take the record (no permission, too large): a setting to fix, not an outage. */
         KAFKA_REFUSED(500, false),
+        /**
+         * A webhook the app registry does not route waited its bound for the registry's refresh from the GitOps
+         * remote, which is still running: redelivered later, it is routed with the refreshed registry.
+         */
+        REGISTRY_REFRESHING(503, true),
         GIT_UNAVAILABLE(503, true),
         GIT_PUSH_CONFLICT(503, true),
         /** The remote refused the push for another reason than a race (a lock, a hook, a protected branch). */
@@ -53,18 +60,30 @@ public class RelayException extends RuntimeException {
     }
 
     private final Reason reason;
+    private final Duration retryAfter;
 
     public RelayException(Reason reason, String message) {
+        this(reason, message, (Duration) null);
+    }
+
+    /** A failure after which the caller is told when to try again (an HTTP {@code Retry-After}). */
+    public RelayException(Reason reason, String message, Duration retryAfter) {
         super(message);
         this.reason = reason;
+        this.retryAfter = retryAfter;
     }
 
     public RelayException(Reason reason, String message, Throwable cause) {
         super(message, cause);
         this.reason = reason;
+        this.retryAfter = null;
     }
 
     public Reason reason() {
         return reason;
+    }
+
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
     }
 }

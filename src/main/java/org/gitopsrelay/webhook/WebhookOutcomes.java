@@ -54,9 +54,12 @@ public class WebhookOutcomes {
             } else {
                 LOG.infof("%s webhook refused with %d: %s", provider, e.reason().httpStatus(), e.getMessage());
             }
-            return Response.status(e.reason().httpStatus())
+            Response.ResponseBuilder refusal = Response.status(e.reason().httpStatus())
                     .entity(Map.of("error", e.getMessage(), "reason", e.reason().tag()))
-                    .type(MediaType.APPLICATION_JSON_TYPE).build();
+                    .type(MediaType.APPLICATION_JSON_TYPE);
+            e.retryAfter().ifPresent(after -> refusal.header("Retry-After",
+                    String.valueOf(Math.max(1, (after.toMillis() + 999) / 1000))));
+            return refusal.build();
         }
     }
 

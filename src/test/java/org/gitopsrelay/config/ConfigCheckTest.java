@@ -69,6 +69,20 @@ class ConfigCheckTest {
     }
 
     @Test
+    void aWebhookWaitsForTheRegistryBrieflyAndNeverPastGitHubsTimeout() {
+        assertThat(TestConfig.relay(dataDir).webhook().registryWait()).isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThat(ConfigCheck.warnings(TestConfig.relay(dataDir))).isEmpty();
+        assertThat(ConfigCheck.problems(TestConfig.relay(dataDir, "relay.webhook.registry-wait", "PT0S")))
+                .containsExactly("relay.webhook.registry-wait must be positive");
+        assertThat(ConfigCheck.problems(TestConfig.relay(dataDir, "relay.webhook.registry-wait", "PT10S")))
+                .containsExactly("relay.webhook.registry-wait must be well under GitHub's 10 s delivery timeout");
+        RelayConfig slow = TestConfig.relay(dataDir, "relay.webhook.registry-wait", "PT6S");
+        assertThat(ConfigCheck.problems(slow)).isEmpty();
+        assertThat(ConfigCheck.warnings(slow)).singleElement().asString()
+                .startsWith("relay.webhook.registry-wait and relay.kafka.send-timeout add up to 10 s or more");
+    }
+
+    @Test
     void namedWebhooksAreCheckedToo() {
         RelayConfig config = TestConfig.relay(dataDir, "relay.mattermost.webhooks.team-a", "ftp://x/hooks/abc");
         assertThat(config.mattermost().webhooks()).containsKey("team-a");

@@ -8,6 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.gitopsrelay.config.RelayConfig;
@@ -113,6 +118,84 @@ class GitOpsRepositoryTest {
                 "Change apps/shop/envs/staging/kustomization.yaml\nmanual change\nseed\n");
         assertThat(git(remote, "show", "main:apps/shop/envs/production/kustomization.yaml"))
                 .isEqualTo("namespace: shop-production\n");
+    }
+
+    @Test
+    void twoWritersPlanAtOnceAndTheOneOvertakenPlansAgainSoNeitherLosesItsChange() throws Exception {
+        CountDownLatch rendering = new CountDownLatch(1);
+        CountDownLatch renderDone = new CountDownLatch(1);
+        AtomicInteger slowPlans = new AtomicInteger();
+        ExecutorService writers = Executors.newFixedThreadPool(2);
+        try {
+            Future<CommitOutcome> slow = writers.submit(() -> repository.apply(snapshot -> {
+                if (slowPlans.incrementAndGet() == 1) {
+                    // A long render: the other writer must not wait for it.
+                    rendering.countDown();
+                    awaitQuietly(renderDone);
+                }
+                return Optional.of(commit("apps/shop/envs/staging/kustomization.yaml", "namespace: shop-staging\n"));
+            }));
+            assertThat(rendering.await(10, TimeUnit.SECONDS)).isTrue();
+
+            CommitOutcome fast = writers.submit(() -> repository.apply(snapshot -> Optional.of(
+                    commit("apps/shop/envs/production/kustomization.yaml", "namespace: shop-production\n"))))
+                    .get(10, TimeUnit.SECONDS);
+
+            assertThat(fast.changed()).isTrue();
+            assertThat(fast.attempts()).isEqualTo(1);
+            assertThat(slow.isDone()).isFalse();
+            renderDone.countDown();
+            CommitOutcome overtaken = slow.get(10, TimeUnit.SECONDS);
+            // Planned again on the new tip, in process: no push was rejected for it.
+            assertThat(overtaken.attempts()).isEqualTo(2);
+            assertThat(slowPlans).hasValue(2);
+            assertThat(metrics.counter(RelayMetrics.GIT_PUSH_CONFLICTS).count()).isZero();
+            assertThat(git(remote, "log", "--format=%s", "main")).isEqualTo(
+                    "Change apps/shop/envs/staging/kustomization.yaml\n"
+                            + "Change apps/shop/envs/production/kustomization.yaml\nseed\n");
+            assertThat(git(remote, "ls-tree", "-r", "--name-only", "main")).contains(
+                    "apps/shop/envs/staging/kustomization.yaml", "apps/shop/envs/production/kustomization.yaml");
+        } finally {
+            renderDone.countDown();
+            writers.shutdown();
+        }
+    }
+
+    @Test
+    void aWriterOvertakenAgainAndAgainPlansUnderTheLockAtLastAndLands() throws Exception {
+        ExecutorService others = Executors.newSingleThreadExecutor();
+        AtomicInteger plans = new AtomicInteger();
+        try {
+            CommitOutcome outcome = repository.apply(snapshot -> {
+                int plan = plans.incrementAndGet();
+                if (plan <= 5) {
+                    // Each time, another writer of this process commits while this one plans.
+                    try {
+                        others.submit(() -> repository.apply(s -> Optional.of(commit("apps/shop/other.yaml",
+                                "n: " + plan + "\n")))).get(10, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                return Optional.of(commit("apps/shop/mine.yaml", "mine: true\n"));
+            });
+
+            // push-attempts (5) overtakings, then one plan under the lock: nobody can overtake it.
+            assertThat(outcome.attempts()).isEqualTo(6);
+            assertThat(plans).hasValue(6);
+            assertThat(git(remote, "show", "main:apps/shop/other.yaml")).isEqualTo("n: 5\n");
+            assertThat(git(remote, "show", "main:apps/shop/mine.yaml")).isEqualTo("mine: true\n");
+        } finally {
+            others.shutdown();
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test

@@ -10,20 +10,24 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 /**
  * A Git smart-HTTP server on 127.0.0.1: git's own {@code http-backend} run as CGI for each request, behind Basic
- * authentication with one user and token, the way a Git host checks an access token.
+ * authentication with one user and token, the way a Git host checks an access token. A test may hold its fetches
+ * (a slow remote) and release them.
  */
 public final class GitHttpServer implements AutoCloseable {
 
     private final HttpServer server;
     private final Path root;
     private final String expectedAuthorization;
+    private volatile CountDownLatch fetchGate = new CountDownLatch(0);
 
     public GitHttpServer(Path root, String user, String token) throws IOException {
         this.root = root;
@@ -40,8 +44,22 @@ public final class GitHttpServer implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + repository;
     }
 
+    /** From now on, fetches (and ls-remote) are not answered until {@link #releaseFetches()}; pushes go through. */
+    public void holdFetches() {
+        fetchGate = new CountDownLatch(1);
+    }
+
+    public void releaseFetches() {
+        fetchGate.countDown();
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
+            String query = exchange.getRequestURI().getRawQuery();
+            if (exchange.getRequestURI().getPath().endsWith("/git-upload-pack")
+                    || query != null && query.contains("service=git-upload-pack")) {
+                awaitGate();
+            }
             if (!expectedAuthorization.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
                 exchange.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"git\"");
                 exchange.sendResponseHeaders(401, -1);
@@ -74,6 +92,15 @@ public final class GitHttpServer implements AutoCloseable {
             }
             byte[] output = readAll(process.getInputStream());
             respond(exchange, output);
+        }
+    }
+
+    private void awaitGate() {
+        try {
+            // Bounded, so that a test that forgets to release leaves no thread behind for long.
+            fetchGate.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

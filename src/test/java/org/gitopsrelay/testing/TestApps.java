@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.UUID;
 
 import org.gitopsrelay.app.RegistrySync;
+import org.gitopsrelay.gitops.Onboarding;
+import org.gitopsrelay.gitops.TreeEdit;
 
 /** Apps a test onboards for itself, by pushing to the local GitOps repository as a user would. */
 public final class TestApps {
@@ -33,6 +35,26 @@ public final class TestApps {
         push(clone);
         registrySync.refresh();
         return clone;
+    }
+
+    /**
+     * Commits {@code apps/<name>/} as {@link Onboarding} lays it out (app.yaml, base, components, one overlay per
+     * environment) and pushes it, without telling the relay: it learns of the app by itself.
+     */
+    public static void pushApp(Path clone, String name, String appYaml) throws Exception {
+        commit(clone, Onboarding.app(name, appYaml), "Onboard " + name);
+        push(clone);
+    }
+
+    /** Writes the edit's files into the clone and commits them. */
+    public static void commit(Path clone, TreeEdit edit, String message) throws Exception {
+        for (var write : edit.writes().entrySet()) {
+            Path file = clone.resolve(write.getKey());
+            Files.createDirectories(file.getParent());
+            Files.write(file, write.getValue());
+        }
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", message);
     }
 
     /** Pushes the clone's commits, rebased on what the relay committed meanwhile (a test's pushes race with it). */

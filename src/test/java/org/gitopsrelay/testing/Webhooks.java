@@ -3,14 +3,21 @@ package org.gitopsrelay.testing;
 import static io.restassured.RestAssured.given;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.UUID;
 
 import org.gitopsrelay.webhook.HmacSignature;
 
+import io.restassured.RestAssured;
+import io.restassured.config.RestAssuredConfig;
 import io.restassured.response.ValidatableResponse;
+import io.restassured.specification.RequestSpecification;
 
 /** Sends webhooks the way GitHub does: raw JSON bytes, signed, with the event and delivery headers. */
 public final class Webhooks {
+
+    /** GitHub gives up on a delivery not answered within 10 seconds. */
+    public static final Duration GITHUB_TIMEOUT = Duration.ofSeconds(10);
 
     private Webhooks() {
     }
@@ -20,8 +27,25 @@ public final class Webhooks {
     }
 
     public static ValidatableResponse github(String event, String body, String deliveryId) {
+        return github(given(), event, body, deliveryId);
+    }
+
+    /**
+     * As GitHub sends it, with GitHub's patience: a delivery not answered within {@link #GITHUB_TIMEOUT} fails the
+     * call with a time-out, as it fails at GitHub.
+     */
+    public static ValidatableResponse githubWithItsTimeout(String event, String body, String deliveryId) {
+        int millis = (int) GITHUB_TIMEOUT.toMillis();
+        RestAssuredConfig current = RestAssured.config();
+        RestAssuredConfig config = current.httpClient(current.getHttpClientConfig()
+                .setParam("http.connection.timeout", millis).setParam("http.socket.timeout", millis));
+        return github(given().config(config), event, body, deliveryId);
+    }
+
+    private static ValidatableResponse github(RequestSpecification request, String event, String body,
+            String deliveryId) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        return given()
+        return request
                 .contentType("application/json")
                 .header("X-GitHub-Event", event)
                 .header("X-GitHub-Delivery", deliveryId)
