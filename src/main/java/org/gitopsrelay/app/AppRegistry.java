@@ -39,10 +39,13 @@ public class AppRegistry {
 
     private static final Logger LOG = Logger.getLogger(AppRegistry.class);
 
-    /** The registry as of one GitOps commit. */
-    /** {@code leftOutSources}: the repository each invalid app's app.yaml names, where it still names one. */
+    /**
+     * The registry as of one GitOps commit. {@code holders}: which app each environment namespace belongs to, kept
+     * from one commit to the next so that a newcomer never takes a namespace from the app that has it.
+     * {@code leftOutSources}: the repository each invalid app's app.yaml names, where it still names one.
+     */
     private record State(String commit, Map<String, AppSpec> apps, Map<String, List<AppSpec>> bySource,
-            Map<String, String> invalid, Map<String, SourceRepo> leftOutSources) {
+            Map<String, String> invalid, Map<String, String> holders, Map<String, SourceRepo> leftOutSources) {
     }
 
     private final MeterRegistry metrics;
@@ -50,7 +53,7 @@ public class AppRegistry {
     private final Roles roles;
     private final Map<String, AtomicInteger> invalidGauges = new ConcurrentHashMap<>();
     private final AtomicInteger registered = new AtomicInteger();
-    private volatile State state = new State(null, Map.of(), Map.of(), Map.of(), Map.of());
+    private volatile State state = new State(null, Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
 
     @Inject
     public AppRegistry(MeterRegistry metrics, EventPublisher publisher, Roles roles) {
@@ -122,7 +125,8 @@ public class AppRegistry {
                 invalid.put(folder, e.getMessage());
             }
         }
-        leaveOutNamespaceClashes(apps, invalid);
+        Map<String, String> holders = leaveOutNamespaceClashes(apps, invalid, Namespaces.livePreviews(snapshot),
+                previous.holders());
         Map<String, SourceRepo> leftOutSources = new TreeMap<>();
         for (String app : invalid.keySet()) {
             snapshot.read("apps/" + app + "/app.yaml").flatMap(AppSpecParser::sourceOf)
@@ -145,34 +149,52 @@ public class AppRegistry {
         if (!apps.keySet().equals(previous.apps().keySet())) {
             LOG.infof("Registered apps at GitOps commit %s: %s", commit, apps.keySet());
         }
-        return new State(commit, Map.copyOf(apps), Map.copyOf(bySource), Map.copyOf(invalid),
+        return new State(commit, Map.copyOf(apps), Map.copyOf(bySource), Map.copyOf(invalid), Map.copyOf(holders),
                 Map.copyOf(leftOutSources));
     }
 
     /**
-     * Namespaces are {@code <app>-<env>}: app {@code a-b} with environment {@code c} and app {@code a} with
-     * environment {@code b-c} would share one. The app that comes later by name is left out until renamed.
+     * Namespaces are {@code <app>-<env>} and {@code <app>-<slug>}: app {@code a-b}'s environment {@code c} and app
+     * {@code a}'s environment {@code b-c} would share one; so would app {@code x-pr}'s environment {@code 5} and app
+     * {@code x}'s preview {@code pr-5}. One owner each: a namespace an app held at the previous commit stays its own
+     * while its app.yaml declares it (or cannot be read for a while); a live preview keeps its own; what is left goes
+     * to apps by name (so at the first read, after a start, a clash between two environments is decided by name). An
+     * app that would run an environment in a namespace owned by another is left out, whole, until renamed; the owner
+     * carries on. Returns the namespaces held now.
      */
-    private static void leaveOutNamespaceClashes(Map<String, AppSpec> apps, Map<String, String> invalid) {
+    private static Map<String, String> leaveOutNamespaceClashes(Map<String, AppSpec> apps, Map<String, String> invalid,
+            Map<String, Namespaces.LivePreview> previews, Map<String, String> heldBefore) {
         Map<String, String> owners = new HashMap<>();
+        heldBefore.forEach((namespace, app) -> {
+            AppSpec spec = apps.get(app);
+            boolean declared = spec != null && spec.environments().stream()
+                    .anyMatch(env -> env.namespace().equals(namespace));
+            if (declared || spec == null && invalid.containsKey(app)) {
+                owners.put(namespace, app);
+            }
+        });
         for (AppSpec app : List.copyOf(apps.values())) {
             for (EnvironmentSpec env : app.environments()) {
-                String owner = owners.putIfAbsent(env.namespace(), app.name());
+                String owner = owners.get(env.namespace());
+                Namespaces.LivePreview preview = previews.get(env.namespace());
+                String clash = null;
                 if (owner != null && !owner.equals(app.name())) {
+                    clash = "app " + owner;
+                } else if (owner == null && preview != null && !preview.app().equals(app.name())) {
+                    clash = preview.describe();
+                }
+                if (clash != null) {
                     apps.remove(app.name());
                     invalid.put(app.name(), "apps/" + app.name() + "/app.yaml: environment " + env.name()
-                            + " would run in namespace " + env.namespace() + ", which belongs to app " + owner);
+                            + " would run in namespace " + env.namespace() + ", which belongs to " + clash);
                     break;
                 }
             }
+            if (apps.containsKey(app.name())) {
+                app.environments().forEach(env -> owners.put(env.namespace(), app.name()));
+            }
         }
-    }
-
-    /** The app whose environment runs in {@code namespace}, if any. */
-    public Optional<String> environmentNamespaceOwner(String namespace) {
-        return state.apps().values().stream()
-                .filter(app -> app.environments().stream().anyMatch(env -> env.namespace().equals(namespace)))
-                .map(AppSpec::name).findFirst();
+        return owners;
     }
 
     private AtomicInteger gauge(String app) {

@@ -292,7 +292,7 @@ public final class AppSpecParser {
                 problems.add(where + ".imageTag uses {tag} but the environment follows a branch");
             }
             // The namespace is always <app>-<env>: the Argo CD ApplicationSet derives it from the overlay's folder.
-            String namespace = app + "-" + env;
+            String namespace = Namespaces.of(app, env);
             if (!Names.isDnsLabel(namespace, 63)) {
                 problems.add(where + ": the namespace '" + namespace + "' would be longer than 63 characters");
             }

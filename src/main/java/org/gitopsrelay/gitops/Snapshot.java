@@ -65,6 +65,19 @@ public final class Snapshot {
         }
     }
 
+    /** Whether {@code path} is a folder: one lookup, whatever the folder holds. */
+    public boolean isFolder(String path) {
+        if (tree == null) {
+            return false;
+        }
+        try (ObjectReader reader = repository.newObjectReader();
+                TreeWalk walk = TreeWalk.forPath(reader, TreeEdit.checked(path), tree)) {
+            return walk != null && walk.getFileMode(0).equals(FileMode.TREE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot look up " + path + " at " + commit().orElse("(empty)"), e);
+        }
+    }
+
     /** Names of the folders directly inside {@code dir}, in the repository's order. */
     public List<String> folders(String dir) {
         List<String> names = new ArrayList<>();

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Optional;
 
 import org.gitopsrelay.app.AppSpec;
+import org.gitopsrelay.app.Namespaces;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.Preview;
 import org.gitopsrelay.gitops.KustomizationFile;
@@ -22,7 +23,7 @@ public final class PreviewOverlay {
     }
 
     public static String namespace(String app, String slug) {
-        return app + "-" + slug;
+        return Namespaces.of(app, slug);
     }
 
     public static String host(String app, String slug, String domain) {

@@ -10,9 +10,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.gitopsrelay.app.AppRegistry;
 import org.gitopsrelay.app.AppSpec;
 import org.gitopsrelay.app.ImageTagTemplate;
+import org.gitopsrelay.app.Namespaces;
 import org.gitopsrelay.app.PreviewSettings;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
@@ -61,17 +61,15 @@ public class PreviewWriter {
     }
 
     private final GitOpsRepository repository;
-    private final AppRegistry registry;
     private final OverlayCheck overlayCheck;
     private final EventPublisher publisher;
     private final RelayConfig config;
     private final Clock clock;
 
     @Inject
-    public PreviewWriter(GitOpsRepository repository, AppRegistry registry, OverlayCheck overlayCheck,
-            EventPublisher publisher, RelayConfig config, Clock clock) {
+    public PreviewWriter(GitOpsRepository repository, OverlayCheck overlayCheck, EventPublisher publisher,
+            RelayConfig config, Clock clock) {
         this.repository = repository;
-        this.registry = registry;
         this.overlayCheck = overlayCheck;
         this.publisher = publisher;
         this.config = config;
@@ -128,11 +126,12 @@ public class PreviewWriter {
                     return Optional.empty();
                 }
                 requireComponent(snapshot, app);
+                // On the snapshot this commit is planned on, not on the registry: of two writers racing for one
+                // namespace, the second one's push is rejected, and its planning again sees the first one's folder.
                 String namespace = PreviewOverlay.namespace(app.name(), request.slug());
-                registry.environmentNamespaceOwner(namespace).ifPresent(owner -> {
+                Namespaces.claimedByAnotherApp(snapshot, namespace, app.name()).ifPresent(owner -> {
                     throw new RelayException(Reason.INVALID_CHANGE, "Preview " + request.slug() + " of " + app.name()
-                            + " would run in namespace " + namespace + ", which belongs to an environment of app "
-                            + owner);
+                            + " would run in namespace " + namespace + ", which belongs to " + owner);
                 });
             }
             Instant now = clock.instant();
