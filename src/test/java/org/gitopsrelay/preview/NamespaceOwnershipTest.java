@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.inject.Inject;
 
@@ -60,7 +59,6 @@ class NamespaceOwnershipTest {
     }
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final AtomicLong UPDATED = new AtomicLong(1_900_000_000L);
 
     @Inject
     RelayConfig config;
@@ -102,7 +100,7 @@ class NamespaceOwnershipTest {
 
     /** A push of app {@code own}'s branch: its preview. */
     private static String pushOwnBranch(String branch) {
-        String body = Fixtures.text(Fixtures.push("github-push-feature-branch", Fixtures.sha(), UPDATED.incrementAndGet()))
+        String body = Fixtures.text(Fixtures.push("github-push-feature-branch", Fixtures.sha(), Fixtures.nextPushTime()))
                 .replace("refs/heads/feature/login", "refs/heads/" + branch).replace("example/demo", "example/own");
         return github("push", body).statusCode(202).extract().path("events[0]");
     }
@@ -110,7 +108,7 @@ class NamespaceOwnershipTest {
     /** The opening of app {@code own-br}'s pull request. */
     private static String openOwnBrPullRequest(int number) {
         String body = Fixtures.pullRequest("opened", number, "feature/" + number, Fixtures.sha(), false,
-                UPDATED.incrementAndGet()).replace("example/demo", "example/own-br");
+                Fixtures.nextPushTime()).replace("example/demo", "example/own-br");
         return github("pull_request", body).statusCode(202).extract().path("events[0]");
     }
 
