@@ -89,6 +89,14 @@ public class ConfigCheck {
         if (config.render().maxOutputBytes() < 1) {
             problems.add("relay.render.max-output-bytes must be positive");
         }
+        positive("relay.gitops.timeout", config.gitops().timeout(), problems);
+        if (config.gitops().trailerSearchDepth() < 1) {
+            problems.add("relay.gitops.trailer-search-depth must be at least 1");
+        }
+        if (config.kafka().seenEvents() < 100) {
+            problems.add("relay.kafka.seen-events must be at least 100 (fewer lets a redelivered event through)");
+        }
+        positive("relay.kafka.replay-timeout", config.kafka().replayTimeout(), problems);
         Duration skew = config.webhook().maxClockSkew();
         if (skew.isNegative() || skew.compareTo(Duration.ofHours(1)) > 0) {
             problems.add("relay.webhook.max-clock-skew must be between PT0S and PT1H (a larger skew lets a forged"

@@ -173,6 +173,17 @@ public interface RelayConfig {
         /** How often the app registry is refreshed from the remote when no event did it. */
         @WithDefault("PT30S")
         Duration refreshInterval();
+
+        /** Longest silence of the remote during a fetch, push or ls-remote before it fails (retried by handlers). */
+        @WithDefault("PT30S")
+        Duration timeout();
+
+        /**
+         * How many of the branch's latest commits are searched for the one an event made, when a redelivered event
+         * finds its change already there (to publish its outcome again with that commit).
+         */
+        @WithDefault("500")
+        int trailerSearchDepth();
     }
 
     interface Render {
@@ -218,5 +229,16 @@ public interface RelayConfig {
         /** Longest wait between a handler's tries. */
         @WithDefault("PT1M")
         Duration handlerMaxBackoff();
+
+        /**
+         * How many event ids the monitor and the notifier each remember, to act once on an event delivered twice
+         * (a redelivery republishes under the same id).
+         */
+        @WithDefault("10000")
+        int seenEvents();
+
+        /** Longest a dead-letter listing or replay waits on any one Kafka call, and to read the topic to its end. */
+        @WithDefault("PT30S")
+        Duration replayTimeout();
     }
 }

@@ -57,9 +57,6 @@ public class DeployPushToEnvironment {
         }
     }
 
-    /** How far back the history is searched for the commit an event already made. */
-    private static final int TRAILER_SEARCH_DEPTH = 500;
-
     private final GitOpsRepository repository;
     private final OverlayCheck overlayCheck;
     private final EventPublisher publisher;
@@ -118,7 +115,7 @@ public class DeployPushToEnvironment {
                 // An earlier attempt committed but may have died before publishing: publish again, with the same id
                 // (consumers drop duplicates) and the commit that carries this event's trailer.
                 yield committed(trigger, app, env, push, image,
-                        repository.commitOfEvent(trigger.id(), TRAILER_SEARCH_DEPTH).orElse(outcome.commit()), timings,
+                        repository.commitOfEvent(trigger.id()).orElse(outcome.commit()), timings,
                         Decision.ALREADY_DEPLOYED_BY_THIS_EVENT);
             }
             case UNCHANGED -> {

@@ -82,7 +82,7 @@ public class GitOpsRemote {
                 ssh.setSshSessionFactory(sshFactory(key));
             }
         }));
-        command.setTimeout(30);
+        command.setTimeout((int) Math.max(1, config.gitops().timeout().toSeconds()));
         return command;
     }
 

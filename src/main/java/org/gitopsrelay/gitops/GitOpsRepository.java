@@ -444,15 +444,16 @@ public class GitOpsRepository {
     }
 
     /**
-     * The newest commit, among the last {@code depth} of the branch as last fetched, whose message names the event
-     * in a {@code Relay-Event:} trailer.
+     * The newest commit, among the last {@code relay.gitops.trailer-search-depth} of the branch as last fetched,
+     * whose message names the event in a {@code Relay-Event:} trailer.
      */
-    public Optional<String> commitOfEvent(String eventId, int depth) {
-        return eventCommit(eventId, depth).map(EventCommit::id);
+    public Optional<String> commitOfEvent(String eventId) {
+        return eventCommit(eventId).map(EventCommit::id);
     }
 
     /** As {@link #commitOfEvent}, with the commit's message and the branch before it. */
-    public Optional<EventCommit> eventCommit(String eventId, int depth) {
+    public Optional<EventCommit> eventCommit(String eventId) {
+        int depth = config.gitops().trailerSearchDepth();
         Snapshot snapshot = current();
         if (snapshot.commitId() == null) {
             return Optional.empty();

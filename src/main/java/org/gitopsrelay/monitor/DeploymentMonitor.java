@@ -42,7 +42,7 @@ public class DeploymentMonitor {
 
     private final MeterRegistry metrics;
     private final PreviewsLive previewsLive;
-    private final SeenEvents seen = new SeenEvents(10_000);
+    private final SeenEvents seen;
     private final KeyValueTopicLedger ledger;
     private final DoraMetrics dora;
     private final AppRegistry registry;
@@ -59,6 +59,7 @@ public class DeploymentMonitor {
         this.registry = registry;
         this.roles = roles;
         this.retryWait = config.kafka().sendTimeout();
+        this.seen = new SeenEvents(config.kafka().seenEvents());
         this.ledger = new KeyValueTopicLedger(new KeyValueTopic(Topics.MONITOR_STATE, kafka, publisher,
                 config.kafka().sendTimeout()));
         this.dora = new DoraMetrics(metrics, ledger);

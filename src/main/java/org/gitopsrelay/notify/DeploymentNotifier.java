@@ -51,7 +51,7 @@ public class DeploymentNotifier {
     private final MattermostSender sender;
     private final EventPublisher publisher;
     private final MeterRegistry metrics;
-    private final SeenEvents delivered = new SeenEvents(10_000);
+    private final SeenEvents delivered;
     private final KeyValueTopic threads;
     private volatile boolean closing;
 
@@ -60,6 +60,7 @@ public class DeploymentNotifier {
             EventPublisher publisher, MeterRegistry metrics,
             KafkaClientConfig kafka) {
         this.config = config;
+        this.delivered = new SeenEvents(config.kafka().seenEvents());
         this.registry = registry;
         this.sender = sender;
         this.publisher = publisher;

@@ -27,6 +27,7 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.kafka.KafkaClientConfig;
@@ -53,7 +54,6 @@ public class DeadLetters {
     public static final Set<String> TARGETS = Set.of(Topics.GIT_EVENTS, Topics.NOTIFIER_REPLAY);
     private static final Logger LOG = Logger.getLogger(DeadLetters.class);
     private static final Duration POLL = Duration.ofMillis(500);
-    private static final Duration READ_LIMIT = Duration.ofSeconds(30);
 
     /** A dead-lettered record as the API shows it. */
     public record DeadLetter(String topic, String key, String eventId, String eventType, String reason, int partition,
@@ -69,10 +69,17 @@ public class DeadLetters {
     }
 
     private final KafkaClientConfig kafka;
+    /** Longest wait on any one Kafka call, and to read a topic to its end. */
+    private final Duration timeout;
 
     @Inject
-    public DeadLetters(KafkaClientConfig kafka) {
+    public DeadLetters(KafkaClientConfig kafka, RelayConfig config) {
+        this(kafka, config.kafka().replayTimeout());
+    }
+
+    DeadLetters(KafkaClientConfig kafka, Duration timeout) {
         this.kafka = kafka;
+        this.timeout = timeout;
     }
 
     /** The records not replayed yet, oldest first per partition. */
@@ -169,7 +176,7 @@ public class DeadLetters {
         List<TopicPartition> stateParts = partitions(consumer, Topics.REPLAY_STATE);
         consumer.assign(stateParts);
         consumer.seekToBeginning(stateParts);
-        Map<TopicPartition, Long> end = consumer.endOffsets(stateParts, Duration.ofSeconds(10));
+        Map<TopicPartition, Long> end = consumer.endOffsets(stateParts, timeout);
         for (ConsumerRecord<String, String> record : drain(consumer, stateParts, end)) {
             String key = record.key();
             if (key != null && key.startsWith(Topics.DEAD_LETTER + "/") && record.value() != null) {
@@ -183,7 +190,7 @@ public class DeadLetters {
         }
         List<TopicPartition> letters = partitions(consumer, Topics.DEAD_LETTER);
         Map<TopicPartition, OffsetAndMetadata> legacy = consumer.committed(new HashSet<>(letters),
-                Duration.ofSeconds(10));
+                timeout);
         for (TopicPartition partition : letters) {
             OffsetAndMetadata old = legacy.get(partition);
             from.putIfAbsent(partition, old == null ? 0L : old.offset());
@@ -192,25 +199,25 @@ public class DeadLetters {
     }
 
     /** Reads from the markers up to the end offsets as they were when the call began. */
-    private static List<ConsumerRecord<String, String>> read(KafkaConsumer<String, String> consumer,
+    private List<ConsumerRecord<String, String>> read(KafkaConsumer<String, String> consumer,
             Map<TopicPartition, Long> from) {
         List<TopicPartition> partitions = List.copyOf(from.keySet());
         consumer.assign(partitions);
-        Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions, Duration.ofSeconds(10));
+        Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions, timeout);
         for (TopicPartition partition : partitions) {
             consumer.seek(partition, Math.max(from.get(partition), beginning.get(partition)));
         }
-        return drain(consumer, partitions, consumer.endOffsets(partitions, Duration.ofSeconds(10)));
+        return drain(consumer, partitions, consumer.endOffsets(partitions, timeout));
     }
 
-    private static List<ConsumerRecord<String, String>> drain(KafkaConsumer<String, String> consumer,
+    private List<ConsumerRecord<String, String>> drain(KafkaConsumer<String, String> consumer,
             List<TopicPartition> partitions, Map<TopicPartition, Long> end) {
         List<ConsumerRecord<String, String>> records = new ArrayList<>();
-        long deadline = System.nanoTime() + READ_LIMIT.toNanos();
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (!caughtUp(consumer, partitions, end)) {
             if (System.nanoTime() > deadline) {
                 throw new RelayException(Reason.KAFKA_UNAVAILABLE, "Could not read " + partitions + " to its end within "
-                        + READ_LIMIT.toSeconds() + " s");
+                        + timeout.toSeconds() + " s");
             }
             for (ConsumerRecord<String, String> record : consumer.poll(POLL)) {
                 if (record.offset() < end.get(new TopicPartition(record.topic(), record.partition()))) {
@@ -231,8 +238,8 @@ public class DeadLetters {
         return true;
     }
 
-    private static List<TopicPartition> partitions(KafkaConsumer<String, String> consumer, String topic) {
-        return consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+    private List<TopicPartition> partitions(KafkaConsumer<String, String> consumer, String topic) {
+        return consumer.partitionsFor(topic, timeout).stream()
                 .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
     }
 

@@ -44,8 +44,6 @@ import org.jboss.logging.Logger;
 public class PreviewWriter {
 
     private static final Logger LOG = Logger.getLogger(PreviewWriter.class);
-    /** How far back the history is searched for the commit an event already made. */
-    private static final int TRAILER_SEARCH_DEPTH = 500;
 
     /** What planning found. */
     enum Outcome {
@@ -257,7 +255,7 @@ public class PreviewWriter {
      * was before). True when there was such a commit.
      */
     private boolean republish(RelayEvent trigger, String app, String slug, String reason) {
-        Optional<GitOpsRepository.EventCommit> made = repository.eventCommit(trigger.id(), TRAILER_SEARCH_DEPTH);
+        Optional<GitOpsRepository.EventCommit> made = repository.eventCommit(trigger.id());
         if (made.isEmpty()) {
             return false;
         }

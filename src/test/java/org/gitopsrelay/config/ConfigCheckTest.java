@@ -50,6 +50,23 @@ class ConfigCheckTest {
     }
 
     @Test
+    void everyTunableOutOfRangeStopsTheStartWithItsName() {
+        RelayConfig config = TestConfig.relay(dataDir,
+                "relay.gitops.timeout", "PT0S",
+                "relay.gitops.trailer-search-depth", "0",
+                "relay.kafka.seen-events", "10",
+                "relay.kafka.replay-timeout", "-PT1S",
+                "relay.webhook.max-clock-skew", "PT2H");
+        assertThat(ConfigCheck.problems(config)).containsExactlyInAnyOrder(
+                "relay.gitops.timeout must be positive",
+                "relay.gitops.trailer-search-depth must be at least 1",
+                "relay.kafka.seen-events must be at least 100 (fewer lets a redelivered event through)",
+                "relay.kafka.replay-timeout must be positive",
+                "relay.webhook.max-clock-skew must be between PT0S and PT1H (a larger skew lets a forged time hold"
+                        + " back later changes for that long)");
+    }
+
+    @Test
     void aRestApiWithoutDefaultChannelOrOverPlainHttpIsWarnedAbout() {
         RelayConfig config = TestConfig.relay(dataDir, "relay.mattermost.url", "http://chat.example.org",
                 "relay.mattermost.token", "t");

@@ -125,7 +125,7 @@ class DeadLetterReplayTest {
         deadLetter(Topics.GIT_EVENTS, event);
         deadLetter("victim", crafted);
 
-        DeadLetters.Replay replay = new DeadLetters(kafka).replay();
+        DeadLetters.Replay replay = new DeadLetters(kafka, Duration.ofSeconds(30)).replay();
 
         assertThat(replay.replayed()).extracting(DeadLetters.DeadLetter::topic).containsExactly(Topics.GIT_EVENTS);
         assertThat(replay.refused()).singleElement().satisfies(refusal -> {
@@ -135,21 +135,21 @@ class DeadLetterReplayTest {
         assertThat(committedValues(Topics.GIT_EVENTS)).containsExactly(event);
         assertThat(admin.listTopics().names().get()).doesNotContain("victim");
         // Refused once is done: it does not come back at every replay.
-        assertThat(new DeadLetters(kafka).pending()).isEmpty();
+        assertThat(new DeadLetters(kafka, Duration.ofSeconds(30)).pending()).isEmpty();
     }
 
     @Test
     void whatWasReplayedStaysReplayedWhenTheConsumerGroupOffsetsExpire() throws Exception {
         String event = "event-" + UUID.randomUUID();
         deadLetter(Topics.GIT_EVENTS, event);
-        assertThat(new DeadLetters(kafka).replay().replayed()).hasSize(1);
+        assertThat(new DeadLetters(kafka, Duration.ofSeconds(30)).replay().replayed()).hasSize(1);
 
         // Kafka drops the committed offsets of a group without members after offsets.retention.minutes (7 days):
         // what earlier versions relied on. The marker lives in relay.replay-state instead.
         forgetReplayGroup();
 
-        assertThat(new DeadLetters(kafka).pending()).isEmpty();
-        assertThat(new DeadLetters(kafka).replay().replayed()).isEmpty();
+        assertThat(new DeadLetters(kafka, Duration.ofSeconds(30)).pending()).isEmpty();
+        assertThat(new DeadLetters(kafka, Duration.ofSeconds(30)).replay().replayed()).isEmpty();
         assertThat(committedValues(Topics.GIT_EVENTS)).containsExactly(event);
     }
 
@@ -161,8 +161,8 @@ class DeadLetterReplayTest {
             deadLetter(i % 3 == 0 ? Topics.NOTIFIER_REPLAY : Topics.GIT_EVENTS, events.get(i));
         }
         // Two replicas: two instances, each with its own lock, started together.
-        DeadLetters first = new DeadLetters(kafka);
-        DeadLetters second = new DeadLetters(kafka);
+        DeadLetters first = new DeadLetters(kafka, Duration.ofSeconds(30));
+        DeadLetters second = new DeadLetters(kafka, Duration.ofSeconds(30));
         CountDownLatch start = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
@@ -191,6 +191,6 @@ class DeadLetterReplayTest {
         List<String> sent = new ArrayList<>(committedValues(Topics.GIT_EVENTS));
         sent.addAll(committedValues(Topics.NOTIFIER_REPLAY));
         assertThat(sent).containsExactlyInAnyOrderElementsOf(events);
-        assertThat(new DeadLetters(kafka).pending()).isEmpty();
+        assertThat(new DeadLetters(kafka, Duration.ofSeconds(30)).pending()).isEmpty();
     }
 }
