@@ -5,7 +5,7 @@ import java.util.Map;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import org.gitopsrelay.pipeline.RelayException;
+import org.gitopsrelay.shared.RelayException;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /** A failure of an {@code /api} call answers with its reason's status and a message that says what went wrong. */

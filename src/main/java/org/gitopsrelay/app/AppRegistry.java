@@ -22,9 +22,9 @@ import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.SourceRepo;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.gitops.Snapshot;
-import org.gitopsrelay.monitor.RelayMetrics;
-import org.gitopsrelay.pipeline.EventPublisher;
-import org.gitopsrelay.pipeline.RelayException;
+import org.gitopsrelay.kafka.EventPublisher;
+import org.gitopsrelay.shared.RelayException;
+import org.gitopsrelay.shared.RelayMetrics;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Gauge;

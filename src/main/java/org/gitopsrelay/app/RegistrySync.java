@@ -13,8 +13,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.gitopsrelay.gitops.GitOpsRepository;
-import org.gitopsrelay.gitops.LocalSeed;
-import org.gitopsrelay.pipeline.RelayException;
+import org.gitopsrelay.shared.RelayException;
 import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.StartupEvent;

@@ -24,10 +24,10 @@ import org.gitopsrelay.gitops.KustomizationFile;
 import org.gitopsrelay.gitops.PlannedCommit;
 import org.gitopsrelay.gitops.Snapshot;
 import org.gitopsrelay.gitops.TreeEdit;
-import org.gitopsrelay.pipeline.EventPublisher;
-import org.gitopsrelay.pipeline.RelayException;
-import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.kafka.EventPublisher;
 import org.gitopsrelay.render.OverlayCheck;
+import org.gitopsrelay.shared.RelayException;
+import org.gitopsrelay.shared.RelayException.Reason;
 import org.jboss.logging.Logger;
 
 /**

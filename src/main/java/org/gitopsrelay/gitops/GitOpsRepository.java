@@ -38,9 +38,9 @@ import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.RemoteRefUpdate;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.gitopsrelay.config.RelayConfig;
-import org.gitopsrelay.monitor.RelayMetrics;
-import org.gitopsrelay.pipeline.RelayException;
-import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.shared.RelayException;
+import org.gitopsrelay.shared.RelayException.Reason;
+import org.gitopsrelay.shared.RelayMetrics;
 import org.gitopsrelay.tracing.Spans;
 import org.jboss.logging.Logger;
 

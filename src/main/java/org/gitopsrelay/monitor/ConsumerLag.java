@@ -27,6 +27,7 @@ import org.gitopsrelay.config.Role;
 import org.gitopsrelay.config.Roles;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.kafka.KafkaClientConfig;
+import org.gitopsrelay.shared.RelayMetrics;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Gauge;

@@ -18,11 +18,12 @@ import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.kafka.EventPublisher;
 import org.gitopsrelay.kafka.KafkaClientConfig;
-import org.gitopsrelay.pipeline.EventPublisher;
-import org.gitopsrelay.pipeline.KeyValueTopic;
-import org.gitopsrelay.pipeline.RelayException;
-import org.gitopsrelay.pipeline.SeenEvents;
+import org.gitopsrelay.kafka.KeyValueTopic;
+import org.gitopsrelay.shared.RelayException;
+import org.gitopsrelay.shared.RelayMetrics;
+import org.gitopsrelay.shared.SeenEvents;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;

@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.OutcomeEvent.DeploymentCommitted;
 import org.gitopsrelay.event.OutcomeEvent.DeploymentFailed;
+import org.gitopsrelay.shared.RelayMetrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
-import org.gitopsrelay.pipeline.KeyValueTopic;
+import org.gitopsrelay.kafka.KeyValueTopic;
 
 /** Open change failures in the compacted topic {@code relay.monitor-state}: key {@code <app>/<env>}, value the time. */
 final class KeyValueTopicLedger implements DoraMetrics.FailureLedger, AutoCloseable {

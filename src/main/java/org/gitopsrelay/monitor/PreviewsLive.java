@@ -11,6 +11,7 @@ import org.gitopsrelay.config.Role;
 import org.gitopsrelay.config.Roles;
 import org.gitopsrelay.gitops.GitOpsRepository;
 import org.gitopsrelay.gitops.Snapshot;
+import org.gitopsrelay.shared.RelayMetrics;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Gauge;

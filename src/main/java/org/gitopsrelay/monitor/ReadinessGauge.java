@@ -9,6 +9,7 @@ import jakarta.inject.Inject;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 
+import org.gitopsrelay.shared.RelayMetrics;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Gauge;

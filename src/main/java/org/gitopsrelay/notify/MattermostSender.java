@@ -20,10 +20,10 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 
 import org.gitopsrelay.config.RelayConfig;
-import org.gitopsrelay.monitor.RelayMetrics;
-import org.gitopsrelay.pipeline.Backoff;
-import org.gitopsrelay.pipeline.RelayException;
-import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.shared.Backoff;
+import org.gitopsrelay.shared.RelayException;
+import org.gitopsrelay.shared.RelayException.Reason;
+import org.gitopsrelay.shared.RelayMetrics;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -31,7 +31,8 @@ import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.kafka.KafkaClientConfig;
-import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.shared.RelayException;
+import org.gitopsrelay.shared.RelayException.Reason;
 import org.jboss.logging.Logger;
 
 /**

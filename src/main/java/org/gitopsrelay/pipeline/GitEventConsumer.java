@@ -10,8 +10,10 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.RelayEvent;
-import org.gitopsrelay.monitor.RelayMetrics;
-import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.shared.Backoff;
+import org.gitopsrelay.shared.RelayException;
+import org.gitopsrelay.shared.RelayException.Reason;
+import org.gitopsrelay.shared.RelayMetrics;
 import org.gitopsrelay.tracing.Spans;
 import org.jboss.logging.Logger;
 

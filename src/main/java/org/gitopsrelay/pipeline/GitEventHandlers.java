@@ -18,9 +18,10 @@ import org.gitopsrelay.event.ClaimedTimes;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.GitChange;
 import org.gitopsrelay.event.RelayEvent;
-import org.gitopsrelay.monitor.RelayMetrics;
 import org.gitopsrelay.preview.ClosePreview;
 import org.gitopsrelay.preview.OpenPreview;
+import org.gitopsrelay.shared.RelayException;
+import org.gitopsrelay.shared.RelayMetrics;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 

@@ -19,7 +19,7 @@ import org.gitopsrelay.event.Preview;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.gitops.GitOpsRepository;
 import org.gitopsrelay.gitops.Snapshot;
-import org.gitopsrelay.pipeline.RelayException;
+import org.gitopsrelay.shared.RelayException;
 import org.jboss.logging.Logger;
 
 import io.quarkus.scheduler.Scheduled;

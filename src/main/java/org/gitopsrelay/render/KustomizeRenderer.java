@@ -18,9 +18,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.gitopsrelay.config.RelayConfig;
-import org.gitopsrelay.monitor.RelayMetrics;
-import org.gitopsrelay.pipeline.RelayException;
-import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.shared.RelayException;
+import org.gitopsrelay.shared.RelayException.Reason;
+import org.gitopsrelay.shared.RelayMetrics;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -7,8 +7,8 @@ import org.gitopsrelay.app.Names;
 import org.gitopsrelay.event.GitChange;
 import org.gitopsrelay.event.GitChange.RefKind;
 import org.gitopsrelay.event.SourceRepo;
-import org.gitopsrelay.pipeline.RelayException;
-import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.shared.RelayException;
+import org.gitopsrelay.shared.RelayException.Reason;
 
 import com.fasterxml.jackson.databind.JsonNode;
 

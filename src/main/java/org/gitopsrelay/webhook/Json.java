@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 
 import org.gitopsrelay.event.EventCodec;
-import org.gitopsrelay.pipeline.RelayException;
-import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.shared.RelayException;
+import org.gitopsrelay.shared.RelayException.Reason;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.databind.JsonNode;

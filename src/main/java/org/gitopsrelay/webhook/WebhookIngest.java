@@ -24,9 +24,9 @@ import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.GitChange;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
-import org.gitopsrelay.pipeline.EventPublisher;
-import org.gitopsrelay.pipeline.RelayException;
-import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.kafka.EventPublisher;
+import org.gitopsrelay.shared.RelayException;
+import org.gitopsrelay.shared.RelayException.Reason;
 
 /**
  * The provider-neutral half of ingest: finds the apps a change concerns, writes one event per app to

@@ -2,8 +2,8 @@ package org.gitopsrelay.webhook;
 
 import java.util.regex.Pattern;
 
-import org.gitopsrelay.pipeline.RelayException;
-import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.shared.RelayException;
+import org.gitopsrelay.shared.RelayException.Reason;
 
 /** Checks every provider's delivery passes before its body is read. */
 final class WebhookLimits {

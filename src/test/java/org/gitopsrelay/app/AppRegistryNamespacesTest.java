@@ -12,7 +12,7 @@ import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.config.Roles;
 import org.gitopsrelay.gitops.GitOpsRemote;
 import org.gitopsrelay.gitops.GitOpsRepository;
-import org.gitopsrelay.monitor.RelayMetrics;
+import org.gitopsrelay.shared.RelayMetrics;
 import org.gitopsrelay.testing.TestConfig;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -78,7 +78,7 @@ class ConfigCheckTest {
     @Test
     void byDefaultAHandlerRidesOutMinutesOfGitOutageBeforeDeadLettering() {
         RelayConfig.Kafka kafka = TestConfig.relay(dataDir).kafka();
-        java.time.Duration covered = org.gitopsrelay.pipeline.Backoff.shortestTotal(kafka.handlerAttempts(),
+        java.time.Duration covered = org.gitopsrelay.shared.Backoff.shortestTotal(kafka.handlerAttempts(),
                 kafka.handlerBackoff(), kafka.handlerMaxBackoff());
         assertThat(covered).isGreaterThanOrEqualTo(java.time.Duration.ofMinutes(2));
         // The consumer stays in its group meanwhile: the wait fits well within max.poll.interval.ms (10 minutes).

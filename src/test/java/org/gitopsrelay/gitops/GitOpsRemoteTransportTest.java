@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Optional;
 
 import org.gitopsrelay.config.RelayConfig;
-import org.gitopsrelay.pipeline.RelayException;
-import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.shared.RelayException;
+import org.gitopsrelay.shared.RelayException.Reason;
 import org.gitopsrelay.testing.GitHttpServer;
 import org.gitopsrelay.testing.GitSshServer;
 import org.gitopsrelay.testing.TestConfig;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 
+import org.gitopsrelay.shared.RelayMetrics;
 import org.junit.jupiter.api.Test;
 
 import io.micrometer.core.instrument.Gauge;

@@ -21,7 +21,7 @@ import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
-import org.gitopsrelay.pipeline.EventPublisher;
+import org.gitopsrelay.kafka.EventPublisher;
 import org.gitopsrelay.testing.EventsDoc;
 import org.gitopsrelay.testing.Fixtures;
 import org.gitopsrelay.testing.LogCapture;

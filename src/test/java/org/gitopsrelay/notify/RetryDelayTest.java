@@ -16,11 +16,11 @@ class RetryDelayTest {
     void theBackOffDoublesEachTimeUpToItsCeilingWithAtMostHalfTakenOffByJitter() {
         Duration base = Duration.ofSeconds(1);
         Duration max = Duration.ofSeconds(30);
-        assertThat(org.gitopsrelay.pipeline.Backoff.jittered(1, base, max, 0.0)).isEqualTo(Duration.ofMillis(500));
-        assertThat(org.gitopsrelay.pipeline.Backoff.jittered(1, base, max, 0.999)).isBetween(Duration.ofMillis(990), Duration.ofSeconds(1));
-        assertThat(org.gitopsrelay.pipeline.Backoff.jittered(3, base, max, 0.0)).isEqualTo(Duration.ofSeconds(2));
-        assertThat(org.gitopsrelay.pipeline.Backoff.jittered(30, base, max, 0.0)).isEqualTo(Duration.ofSeconds(15));
-        assertThat(org.gitopsrelay.pipeline.Backoff.jittered(30, base, max, 0.999)).isLessThanOrEqualTo(max);
+        assertThat(org.gitopsrelay.shared.Backoff.jittered(1, base, max, 0.0)).isEqualTo(Duration.ofMillis(500));
+        assertThat(org.gitopsrelay.shared.Backoff.jittered(1, base, max, 0.999)).isBetween(Duration.ofMillis(990), Duration.ofSeconds(1));
+        assertThat(org.gitopsrelay.shared.Backoff.jittered(3, base, max, 0.0)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(org.gitopsrelay.shared.Backoff.jittered(30, base, max, 0.0)).isEqualTo(Duration.ofSeconds(15));
+        assertThat(org.gitopsrelay.shared.Backoff.jittered(30, base, max, 0.999)).isLessThanOrEqualTo(max);
     }
 
     @Test

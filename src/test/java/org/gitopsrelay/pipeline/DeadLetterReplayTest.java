@@ -27,6 +27,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.kafka.EmbeddedKafkaBroker;
 import org.gitopsrelay.kafka.KafkaClientConfig;
+import org.gitopsrelay.shared.RelayException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;

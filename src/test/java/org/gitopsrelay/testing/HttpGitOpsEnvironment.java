@@ -10,7 +10,7 @@ import java.util.Comparator;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import org.gitopsrelay.gitops.Onboarding;
+import org.gitopsrelay.app.Onboarding;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 

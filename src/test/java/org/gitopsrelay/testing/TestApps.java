@@ -6,8 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
 
+import org.gitopsrelay.app.Onboarding;
 import org.gitopsrelay.app.RegistrySync;
-import org.gitopsrelay.gitops.Onboarding;
 import org.gitopsrelay.gitops.TreeEdit;
 
 /** Apps a test onboards for itself, by pushing to the local GitOps repository as a user would. */

@@ -7,7 +7,7 @@ import java.time.Instant;
 
 import org.gitopsrelay.event.GitChange;
 import org.gitopsrelay.event.GitChange.RefKind;
-import org.gitopsrelay.pipeline.RelayException;
+import org.gitopsrelay.shared.RelayException;
 import org.gitopsrelay.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package org.gitopsrelay.gitops;
+package org.gitopsrelay.app;
 
 import java.util.List;
 import java.util.Optional;
@@ -6,6 +6,10 @@ import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.gitopsrelay.gitops.CommitOutcome;
+import org.gitopsrelay.gitops.GitOpsRemote;
+import org.gitopsrelay.gitops.GitOpsRepository;
+import org.gitopsrelay.gitops.PlannedCommit;
 import org.jboss.logging.Logger;
 
 /** Seeds a new local GitOps repository with the demo app, so the service shows its job with nothing else set up. */

@@ -1,4 +1,4 @@
-package org.gitopsrelay.pipeline;
+package org.gitopsrelay.kafka;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,9 +23,9 @@ import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
-import org.gitopsrelay.kafka.KafkaClientConfig;
-import org.gitopsrelay.monitor.RelayMetrics;
-import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.shared.RelayException;
+import org.gitopsrelay.shared.RelayException.Reason;
+import org.gitopsrelay.shared.RelayMetrics;
 import org.gitopsrelay.tracing.KafkaHeaders;
 import org.gitopsrelay.tracing.Spans;
 

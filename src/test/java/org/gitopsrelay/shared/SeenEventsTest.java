@@ -1,4 +1,4 @@
-package org.gitopsrelay.pipeline;
+package org.gitopsrelay.shared;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

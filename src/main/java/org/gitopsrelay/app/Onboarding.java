@@ -1,4 +1,4 @@
-package org.gitopsrelay.gitops;
+package org.gitopsrelay.app;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -6,10 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-import org.gitopsrelay.app.AppSpec;
-import org.gitopsrelay.app.AppSpecParser;
-import org.gitopsrelay.app.EnvironmentSpec;
-import org.gitopsrelay.app.InvalidAppException;
+import org.gitopsrelay.gitops.KustomizationFile;
+import org.gitopsrelay.gitops.TreeEdit;
+
 
 /**
  * Lays out a new app in the GitOps repository from {@code kustomize-base/}: its app.yaml, its base, its components

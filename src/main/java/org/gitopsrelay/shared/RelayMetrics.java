@@ -1,4 +1,4 @@
-package org.gitopsrelay.monitor;
+package org.gitopsrelay.shared;
 
 /** Every metric name of the service, in one place; documented in docs/metrics.md. */
 public final class RelayMetrics {

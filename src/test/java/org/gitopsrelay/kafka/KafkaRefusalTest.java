@@ -1,4 +1,4 @@
-package org.gitopsrelay.pipeline;
+package org.gitopsrelay.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,6 +6,7 @@ import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.gitopsrelay.shared.RelayException;
 import org.junit.jupiter.api.Test;
 
 class KafkaRefusalTest {

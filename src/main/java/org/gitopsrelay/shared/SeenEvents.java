@@ -1,4 +1,4 @@
-package org.gitopsrelay.pipeline;
+package org.gitopsrelay.shared;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

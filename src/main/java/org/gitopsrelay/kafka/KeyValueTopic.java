@@ -1,4 +1,4 @@
-package org.gitopsrelay.pipeline;
+package org.gitopsrelay.kafka;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -12,8 +12,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.gitopsrelay.kafka.KafkaClientConfig;
-import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.shared.RelayException;
+import org.gitopsrelay.shared.RelayException.Reason;
 
 /**
  * A small durable map kept in a compacted Kafka topic: what a role must remember across a restart and share with

@@ -1,4 +1,4 @@
-package org.gitopsrelay.gitops;
+package org.gitopsrelay.app;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
