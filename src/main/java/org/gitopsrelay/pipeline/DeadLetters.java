@@ -7,10 +7,13 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -28,12 +31,16 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.gitopsrelay.config.RelayConfig;
+import org.gitopsrelay.config.Role;
+import org.gitopsrelay.config.Roles;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.kafka.KafkaClientConfig;
 import org.gitopsrelay.shared.RelayException;
 import org.gitopsrelay.shared.RelayException.Reason;
 import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.StartupEvent;
 
 /**
  * The records on {@code relay.dead-letter} that were not replayed yet, and their replay: each goes back, unchanged,
@@ -72,22 +79,75 @@ public class DeadLetters {
     private final KafkaClientConfig kafka;
     /** Longest wait on any one Kafka call, and to read a topic to its end. */
     private final Duration timeout;
+    private final Optional<Roles> roles;
 
     @Inject
-    public DeadLetters(KafkaClientConfig kafka, RelayConfig config) {
-        this(kafka, config.kafka().replayTimeout());
+    public DeadLetters(KafkaClientConfig kafka, RelayConfig config, Roles roles) {
+        this.kafka = kafka;
+        this.timeout = config.kafka().replayTimeout();
+        this.roles = Optional.of(roles);
     }
 
     DeadLetters(KafkaClientConfig kafka, Duration timeout) {
         this.kafka = kafka;
         this.timeout = timeout;
+        this.roles = Optional.empty();
     }
 
     /** The records not replayed yet, oldest first per partition. */
     public synchronized List<DeadLetter> pending() {
         try (KafkaConsumer<String, String> consumer = consumer()) {
-            return read(consumer, markers(consumer)).stream().map(DeadLetters::describe).toList();
+            return read(consumer, markers(consumer).from()).stream().map(DeadLetters::describe).toList();
         }
+    }
+
+    /**
+     * Moves where an earlier version recorded its replays (the offsets of the consumer group, which Kafka drops a
+     * week after the group's last use) into markers, so that what was replayed then is never replayed again. Does
+     * nothing once every partition has its marker; true when it wrote some.
+     */
+    public synchronized boolean migrateGroupOffsets() {
+        try (KafkaProducer<String, String> producer = producer();
+                KafkaConsumer<String, String> consumer = consumer()) {
+            Markers markers = markers(consumer);
+            Map<TopicPartition, Long> missing = new HashMap<>();
+            markers.legacy().forEach((partition, offset) -> {
+                if (!markers.stored().containsKey(partition)) {
+                    missing.put(partition, offset);
+                }
+            });
+            if (missing.isEmpty()) {
+                return false;
+            }
+            try {
+                producer.initTransactions();
+                producer.beginTransaction();
+                missing.forEach((partition, offset) -> producer.send(marker(partition, offset)));
+                producer.commitTransaction();
+            } catch (KafkaException e) {
+                if (!fenced(e)) {
+                    abort(producer);
+                }
+                throw unavailable("Cannot record where earlier replays got to", e);
+            }
+            LOG.infof("Recorded where earlier replays got to as markers in %s: %s", Topics.REPLAY_STATE, missing);
+            return true;
+        }
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (!roles.map(r -> r.runs(Role.INGEST)).orElse(false)) {
+            return;
+        }
+        // In the background: a Kafka still starting must not hold up the service's start.
+        CompletableFuture.runAsync(() -> {
+            try {
+                migrateGroupOffsets();
+            } catch (RuntimeException e) {
+                LOG.warnf("Could not move the old replay offsets into markers (tried again at the next start and"
+                        + " at every replay): %s", e.getMessage());
+            }
+        });
     }
 
     /**
@@ -104,8 +164,8 @@ public class DeadLetters {
             } catch (KafkaException e) {
                 throw unavailable("Cannot start a replay", e);
             }
-            Map<TopicPartition, Long> from = markers(consumer);
-            List<ConsumerRecord<String, String>> records = read(consumer, from);
+            Markers markers = markers(consumer);
+            List<ConsumerRecord<String, String>> records = read(consumer, markers.from());
             List<DeadLetter> replayed = new ArrayList<>();
             List<Refusal> refused = new ArrayList<>();
             Map<Integer, Long> next = new HashMap<>();
@@ -122,8 +182,14 @@ public class DeadLetters {
                     }
                     next.put(record.partition(), record.offset() + 1);
                 }
-                next.forEach((partition, offset) -> producer.send(new ProducerRecord<>(Topics.REPLAY_STATE,
-                        markerKey(partition), String.valueOf(offset))));
+                // Every partition gets its marker, also one with nothing to replay whose start came from the old
+                // group offsets: those expire, markers do not.
+                for (Map.Entry<TopicPartition, Long> start : markers.from().entrySet()) {
+                    long offset = next.getOrDefault(start.getKey().partition(), start.getValue());
+                    if (!Long.valueOf(offset).equals(markers.stored().get(start.getKey()))) {
+                        producer.send(marker(start.getKey(), offset));
+                    }
+                }
                 producer.commitTransaction();
             } catch (KafkaException e) {
                 if (fenced(e)) {
@@ -131,7 +197,8 @@ public class DeadLetters {
                             + " finished and took over; it sends what is pending, nothing was sent twice", e);
                 }
                 abort(producer);
-                throw unavailable("Replay of " + records.size() + " records not done, nothing was sent", e);
+                throw unavailable("Replay of " + records.size() + " records failed, or its commit was not confirmed"
+                        + " (GET /api/dead-letters lists what is still pending; nothing is sent twice)", e);
             }
             replayed.forEach(letter -> LOG.infof("Replayed dead letter %s-%d@%d (event %s) to %s", Topics.DEAD_LETTER,
                     letter.partition(), letter.offset(), letter.eventId(), letter.topic()));
@@ -168,11 +235,20 @@ public class DeadLetters {
         return Topics.DEAD_LETTER + "/" + partition;
     }
 
+    private static ProducerRecord<String, String> marker(TopicPartition partition, long offset) {
+        return new ProducerRecord<>(Topics.REPLAY_STATE, markerKey(partition.partition()), String.valueOf(offset));
+    }
+
     /**
-     * Where each partition's replay got to: the newest marker, or, for a partition replayed before markers existed,
-     * the offset the old consumer group committed; a partition never replayed starts at the beginning.
+     * Where each partition's replay got to ({@code from}): its marker ({@code stored}), or, for a partition replayed
+     * before markers existed, the offset the old consumer group committed ({@code legacy}); a partition never
+     * replayed starts at the beginning.
      */
-    private Map<TopicPartition, Long> markers(KafkaConsumer<String, String> consumer) {
+    private record Markers(Map<TopicPartition, Long> from, Map<TopicPartition, Long> stored,
+            Map<TopicPartition, Long> legacy) {
+    }
+
+    private Markers markers(KafkaConsumer<String, String> consumer) {
         Map<TopicPartition, Long> from = new HashMap<>();
         List<TopicPartition> stateParts = partitions(consumer, Topics.REPLAY_STATE);
         consumer.assign(stateParts);
@@ -189,14 +265,18 @@ public class DeadLetters {
                 }
             }
         }
+        Map<TopicPartition, Long> stored = Map.copyOf(from);
         List<TopicPartition> letters = partitions(consumer, Topics.DEAD_LETTER);
-        Map<TopicPartition, OffsetAndMetadata> legacy = consumer.committed(new HashSet<>(letters),
-                timeout);
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(letters), timeout);
+        Map<TopicPartition, Long> legacy = new HashMap<>();
         for (TopicPartition partition : letters) {
-            OffsetAndMetadata old = legacy.get(partition);
+            OffsetAndMetadata old = committed.get(partition);
+            if (old != null) {
+                legacy.put(partition, old.offset());
+            }
             from.putIfAbsent(partition, old == null ? 0L : old.offset());
         }
-        return from;
+        return new Markers(from, stored, legacy);
     }
 
     /** Reads from the markers up to the end offsets as they were when the call began. */
@@ -260,6 +340,9 @@ public class DeadLetters {
                 ProducerConfig.CLIENT_ID_CONFIG, "gitops-relay-replay-" + UUID.randomUUID(),
                 ProducerConfig.TRANSACTIONAL_ID_CONFIG, TRANSACTIONAL_ID,
                 ProducerConfig.ACKS_CONFIG, "all",
+                // A replica killed mid-replay leaves its transaction open: handlers reading committed records wait
+                // for the broker to abort it, at most this long.
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) timeout.multipliedBy(2).toMillis(),
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000)),
                 new StringSerializer(), new StringSerializer());
     }

@@ -154,6 +154,45 @@ class DeadLetterReplayTest {
         assertThat(committedValues(Topics.GIT_EVENTS)).containsExactly(event);
     }
 
+    /** What an earlier version did after a replay: commit the replay group's offsets to the end of the topic. */
+    private void replayedTheOldWay() {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers",
+                broker.bootstrapServers(), "group.id", DeadLetters.GROUP), new StringDeserializer(),
+                new StringDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.DEAD_LETTER, Duration.ofSeconds(10))
+                    .stream().map(info -> new TopicPartition(Topics.DEAD_LETTER, info.partition())).toList();
+            Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> ends = new java.util.HashMap<>();
+            consumer.endOffsets(partitions).forEach((partition, end) -> ends.put(partition,
+                    new org.apache.kafka.clients.consumer.OffsetAndMetadata(end)));
+            consumer.commitSync(ends);
+        }
+    }
+
+    @Test
+    void whatAnEarlierVersionReplayedIsKeptAsAMarkerAtStartBeforeItsGroupOffsetsExpire() throws Exception {
+        deadLetter(Topics.GIT_EVENTS, "old-" + UUID.randomUUID());
+        deadLetter(Topics.GIT_EVENTS, "old-" + UUID.randomUUID());
+        replayedTheOldWay();
+
+        assertThat(new DeadLetters(kafka, Duration.ofSeconds(30)).migrateGroupOffsets()).isTrue();
+        assertThat(new DeadLetters(kafka, Duration.ofSeconds(30)).migrateGroupOffsets()).isFalse();
+        forgetReplayGroup();
+
+        assertThat(new DeadLetters(kafka, Duration.ofSeconds(30)).pending()).isEmpty();
+        assertThat(committedValues(Topics.GIT_EVENTS)).isEmpty();
+    }
+
+    @Test
+    void aReplayWithNothingToSendStillRecordsWhereEarlierVersionsGotTo() throws Exception {
+        deadLetter(Topics.GIT_EVENTS, "old-" + UUID.randomUUID());
+        replayedTheOldWay();
+
+        assertThat(new DeadLetters(kafka, Duration.ofSeconds(30)).replay().replayed()).isEmpty();
+        forgetReplayGroup();
+
+        assertThat(new DeadLetters(kafka, Duration.ofSeconds(30)).pending()).isEmpty();
+    }
+
     @Test
     void twoReplicasReplayingAtOnceSendEveryRecordOnce() throws Exception {
         List<String> events = new ArrayList<>();
