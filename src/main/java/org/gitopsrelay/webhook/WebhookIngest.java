@@ -62,9 +62,21 @@ public class WebhookIngest {
         List<AppSpec> apps = registry.appsFor(change.repo());
         List<String> leftOut = leftOut(change);
         List<RelayEvent> events = events(provider, deliveryId, change, apps);
-        if (events.isEmpty() && leftOut.isEmpty() && awaitRefresh()) {
-            apps = registry.appsFor(change.repo());
-            events = events(provider, deliveryId, change, apps);
+        String stillRefreshing = null;
+        if (events.isEmpty() && leftOut.isEmpty()) {
+            // A repository no app registers may be an app onboarded moments ago: not knowing is a 503 (the delivery
+            // can be redelivered), never a quiet "ignored". A registered repository's ref that no environment
+            // follows (most feature-branch pushes) is looked at again too, but never refused: a sender that sees
+            // failures for every such push may disable the webhook.
+            boolean known = !apps.isEmpty();
+            Refresh refresh = awaitRefresh(!known);
+            if (refresh == Refresh.DONE) {
+                apps = registry.appsFor(change.repo());
+                events = events(provider, deliveryId, change, apps);
+            } else if (refresh == Refresh.STILL_RUNNING) {
+                stillRefreshing = " (the app registry's refresh from the GitOps remote did not end within "
+                        + config.webhook().registryWait().toMillis() + " ms)";
+            }
         }
         Map<String, String> ignored = new LinkedHashMap<>();
         for (AppSpec app : apps) {
@@ -74,8 +86,8 @@ public class WebhookIngest {
             events.add(event(provider, deliveryId, change, app));
         }
         if (events.isEmpty()) {
-            return WebhookAnswer.ignored(ignored.isEmpty() ? "no app registers repository " + change.repo()
-                    : String.join("; ", ignored.values()));
+            return WebhookAnswer.ignored((ignored.isEmpty() ? "no app registers repository " + change.repo()
+                    : String.join("; ", ignored.values())) + (stillRefreshing == null ? "" : stillRefreshing));
         }
         publisher.publish(Topics.GIT_EVENTS, events);
         return new WebhookAnswer(events.stream().map(RelayEvent::id).toList(), null, ignored.isEmpty() ? null : ignored);
@@ -86,24 +98,41 @@ public class WebhookIngest {
         return Routing.closesPreviews(change) ? registry.leftOutAppsFor(change.repo()) : List.of();
     }
 
+    /** How waiting for the registry's refresh ended. */
+    private enum Refresh {
+        DONE,
+        /** The last refresh ended moments ago: the registry is as fresh as it gets. */
+        NOT_DUE,
+        FAILED,
+        STILL_RUNNING
+    }
+
     /**
-     * Waits for the registry's refresh; true when one completed, false when none was due or it failed (the registry
-     * as it is then decides). A refresh still running after the wait is a 503: answering "ignored" would drop an
-     * event that a refreshed registry may route.
+     * Waits for the registry's refresh. With {@code mustKnow}, a refresh still running after the wait is a 503
+     * {@code registry-refreshing}, and one that failed a 503 {@code git-unavailable}: answering "ignored" would drop
+     * an event that a refreshed registry may route.
      */
-    private boolean awaitRefresh() {
+    private Refresh awaitRefresh(boolean mustKnow) {
         Optional<CompletableFuture<Void>> refresh = registrySync.refreshOnDemand();
         if (refresh.isEmpty()) {
-            return false;
+            return Refresh.NOT_DUE;
         }
         Duration wait = config.webhook().registryWait();
         try {
             refresh.get().get(wait.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
+            return Refresh.DONE;
         } catch (ExecutionException e) {
-            return false;
+            if (mustKnow) {
+                throw new RelayException(Reason.GIT_UNAVAILABLE, "The app registry cannot be refreshed from the"
+                        + " GitOps remote (" + e.getCause().getMessage() + "), so whether an app registers this"
+                        + " repository is not known: redeliver it once the remote is back", e.getCause());
+            }
+            return Refresh.FAILED;
         } catch (TimeoutException e) {
-            throw refreshing(wait);
+            if (mustKnow) {
+                throw refreshing(wait);
+            }
+            return Refresh.STILL_RUNNING;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw refreshing(wait);
@@ -113,7 +142,8 @@ public class WebhookIngest {
     private static RelayException refreshing(Duration wait) {
         return new RelayException(Reason.REGISTRY_REFRESHING, "The app registry is being refreshed from the GitOps"
                 + " remote and was not ready within " + wait.toMillis() + " ms (relay.webhook.registry-wait); no app"
-                + " routes this delivery yet: redeliver it in a few seconds", RETRY_AFTER_REFRESH);
+                + " registers this repository yet: redeliver it in a few seconds (GitHub: Recent Deliveries, Redeliver)",
+                RETRY_AFTER_REFRESH);
     }
 
     private static List<RelayEvent> events(String provider, String deliveryId, GitChange change, List<AppSpec> apps) {

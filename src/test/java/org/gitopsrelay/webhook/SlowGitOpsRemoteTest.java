@@ -66,6 +66,12 @@ class SlowGitOpsRemoteTest {
             // A repository the registry knows is routed at once, slow remote or not.
             githubWithItsTimeout("push", Fixtures.text(Fixtures.push("github-push-main", Fixtures.sha(),
                     Fixtures.nextPushTime())), UUID.randomUUID().toString()).statusCode(202).body("events", hasSize(1));
+            // A registered repository's push that no environment follows is answered, not refused: a sender
+            // seeing failures for every feature-branch push may disable the webhook.
+            githubWithItsTimeout("push", Fixtures.text(Fixtures.push("github-push-main", Fixtures.sha(),
+                    Fixtures.nextPushTime())).replace("refs/heads/main", "refs/heads/docs/typo"),
+                    UUID.randomUUID().toString()).statusCode(202)
+                    .body("ignored", containsString("did not end within"));
             assertThat(registry.app("latecomer")).isEmpty();
         } finally {
             HttpGitOpsEnvironment.server.releaseFetches();
