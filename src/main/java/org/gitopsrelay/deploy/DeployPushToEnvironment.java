@@ -1,5 +1,6 @@
 package org.gitopsrelay.deploy;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +13,7 @@ import jakarta.inject.Inject;
 import org.gitopsrelay.app.AppSpec;
 import org.gitopsrelay.app.EnvironmentSpec;
 import org.gitopsrelay.app.ImageTagTemplate;
+import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.GitChange;
 import org.gitopsrelay.event.OutcomeEvent;
@@ -60,12 +62,17 @@ public class DeployPushToEnvironment {
     private final GitOpsRepository repository;
     private final OverlayCheck overlayCheck;
     private final EventPublisher publisher;
+    private final RelayConfig config;
+    private final Clock clock;
 
     @Inject
-    public DeployPushToEnvironment(GitOpsRepository repository, OverlayCheck overlayCheck, EventPublisher publisher) {
+    public DeployPushToEnvironment(GitOpsRepository repository, OverlayCheck overlayCheck, EventPublisher publisher,
+            RelayConfig config, Clock clock) {
         this.repository = repository;
         this.overlayCheck = overlayCheck;
         this.publisher = publisher;
+        this.config = config;
+        this.clock = clock;
     }
 
     /**
@@ -143,7 +150,10 @@ public class DeployPushToEnvironment {
         } catch (IllegalArgumentException e) {
             throw new RelayException(Reason.INVALID_CHANGE, path + " cannot be read: " + e.getMessage(), e);
         }
-        Optional<Instant> deployedAt = overlay.annotation("source-time").flatMap(DeployPushToEnvironment::instant);
+        // A time from the future (written before times were clamped, or by hand) cannot order anything.
+        Instant latestTrusted = clock.instant().plus(config.webhook().maxClockSkew());
+        Optional<Instant> deployedAt = overlay.annotation("source-time").flatMap(DeployPushToEnvironment::instant)
+                .filter(time -> !time.isAfter(latestTrusted));
         boolean sameImage = tag.equals(overlay.imageTag(app.imageName()).orElse(null))
                 && env.namespace().equals(overlay.namespace().orElse(null));
         if (sameImage) {

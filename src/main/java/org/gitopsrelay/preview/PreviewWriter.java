@@ -105,7 +105,10 @@ public class PreviewWriter {
                 result.set(existing.get());
                 return Optional.empty();
             }
+            // A time from the future (written before times were clamped, or by hand) cannot order anything.
+            Instant latestTrusted = clock.instant().plus(config.webhook().maxClockSkew());
             if (existing.isPresent() && request.activityAt() != null && existing.get().updatedAt() != null
+                    && !existing.get().updatedAt().isAfter(latestTrusted)
                     && request.activityAt().isBefore(existing.get().updatedAt())) {
                 outcome.set(Outcome.STALE);
                 return Optional.empty();

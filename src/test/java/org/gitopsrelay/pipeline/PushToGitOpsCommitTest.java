@@ -445,6 +445,31 @@ class PushToGitOpsCommitTest {
     }
 
     @Test
+    void anOverlayDeployedWithAFutureTimeBeforeTimesWereClampedDoesNotHoldBackTheNextPush() throws Exception {
+        Path clone = freshClone();
+        Path overlay = Files.createDirectories(clone.resolve("apps/stuck/envs/staging"));
+        Files.writeString(clone.resolve("apps/stuck/app.yaml"), """
+                source: {repository: github.com/example/stuck}
+                image: {repository: registry.example.org/example/stuck}
+                environments:
+                  staging: {branch: main}
+                """);
+        Files.writeString(overlay.resolve("kustomization.yaml"), KustomizationFile.parse("resources: []\n")
+                .annotation("source-time", "2100-01-01T00:00:00Z").toYaml());
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "Onboard stuck, deployed long ago with a time from the future");
+        TestApps.push(clone);
+        registrySync.refresh();
+
+        String sha = Fixtures.sha();
+        String eventId = github("push", Fixtures.text(Fixtures.push("github-push-main", sha, Fixtures.nextPushTime()))
+                .replace("example/demo", "example/stuck")).statusCode(202).extract().path("events[0]");
+
+        assertThat(awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, eventId).path("image").asText())
+                .isEqualTo("registry.example.org/example/stuck:" + sha);
+    }
+
+    @Test
     void anUnreadableRecordGoesToTheDeadLetterTopicWithItsReason() {
         String garbage = "not a cloud event " + UUID.randomUUID();
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(java.util.Map.of("bootstrap.servers",
