@@ -167,7 +167,13 @@ public class PreviewWriter {
                 LOG.warnf("Preview %s of %s not created: %s", request.slug(), app.name(), refusal.get());
                 publish(trigger, EventTypes.PREVIEW_REFUSED, partial(app, request), null, refusal.get());
             }
-            case MADE_BY_THIS_EVENT -> republish(trigger, app.name(), request.slug(), null);
+            case MADE_BY_THIS_EVENT -> {
+                if (!republish(trigger, app.name(), request.slug(), null)) {
+                    LOG.warnf("Preview %s of %s already shows event %s, but its commit is not among the last %d:"
+                            + " its event is not published again", request.slug(), app.name(), trigger.id(),
+                            config.gitops().trailerSearchDepth());
+                }
+            }
             case STALE -> LOG.warnf("Preview %s of %s: event %s is older than what the preview shows, or than its"
                     + " closing; ignored",
                     request.slug(), app.name(), trigger.id());
@@ -199,6 +205,7 @@ public class PreviewWriter {
     private String remove(RelayEvent trigger, String app, Duration ttl, String slug, String type, String reason,
             Instant closedAt, Instant expiresAt, boolean recordAbsent) {
         AtomicReference<Preview> removed = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean recordedClosed = new java.util.concurrent.atomic.AtomicBoolean();
         Instant at = closedAt == null ? clock.instant() : closedAt;
         CommitOutcome commit = repository.apply(snapshot -> {
             removed.set(null);
@@ -215,6 +222,7 @@ public class PreviewWriter {
                 return Optional.empty();
             }
             ClosedPreviews closed = ClosedPreviews.parse(snapshot.read(ClosedPreviews.path(app)));
+            recordedClosed.set(closed.contains(slug));
             if (yaml.isEmpty() && (expiresAt != null || !recordAbsent || closed.closedSince(slug, at, false))) {
                 return Optional.empty();
             }
@@ -233,7 +241,8 @@ public class PreviewWriter {
                     + app + ": " + reason + "\n\n" + describe(preview), List.of(trigger.id())));
         });
         if (removed.get() == null) {
-            if (republish(trigger, app, slug, reason)) {
+            // Only a preview closed before can have been closed by this event: no history walk for the rest.
+            if (recordedClosed.get() && republish(trigger, app, slug, reason)) {
                 return Outcome.MADE_BY_THIS_EVENT.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
             }
             return Outcome.ABSENT.name().toLowerCase(java.util.Locale.ROOT);
