@@ -126,7 +126,7 @@ public class AppRegistry {
             }
         }
         Map<String, String> holders = leaveOutNamespaceClashes(apps, invalid, Namespaces.livePreviews(snapshot),
-                previous.holders());
+                withFirstClaims(snapshot, apps, previous.holders()));
         Map<String, SourceRepo> leftOutSources = new TreeMap<>();
         for (String app : invalid.keySet()) {
             snapshot.read("apps/" + app + "/app.yaml").flatMap(AppSpecParser::sourceOf)
@@ -162,6 +162,40 @@ public class AppRegistry {
      * app that would run an environment in a namespace owned by another is left out, whole, until renamed; the owner
      * carries on. Returns the namespaces held now.
      */
+    /**
+     * Who held each contested environment namespace is known from the last read; after a restart it is not, and
+     * the app whose overlay folder for it came first in the GitOps history holds it (the name decides a tie), so
+     * that a restart never hands a namespace to the app that sorts first.
+     */
+    private static Map<String, String> withFirstClaims(Snapshot snapshot, Map<String, AppSpec> apps,
+            Map<String, String> heldBefore) {
+        Map<String, List<String[]>> claims = new HashMap<>();
+        for (AppSpec app : apps.values()) {
+            for (EnvironmentSpec env : app.environments()) {
+                claims.computeIfAbsent(env.namespace(), namespace -> new ArrayList<>())
+                        .add(new String[] { app.name(), env.overlayDir(app.name()) });
+            }
+        }
+        Map<String, String> held = new HashMap<>(heldBefore);
+        claims.forEach((namespace, claimants) -> {
+            if (claimants.size() < 2 || held.containsKey(namespace)) {
+                return;
+            }
+            // The overlay folder that appeared first (an ancestor commit before its descendants), then the name.
+            Map<String, Optional<String>> since = new HashMap<>();
+            claimants.forEach(claim -> since.put(claim[0], snapshot.firstChange(claim[1])));
+            claimants.stream().min((x, y) -> {
+                Optional<String> a = since.get(x[0]);
+                Optional<String> b = since.get(y[0]);
+                int age = a.isPresent() && b.isPresent() ? snapshot.compareAge(a.get(), b.get())
+                        : Boolean.compare(a.isEmpty(), b.isEmpty());
+                return age != 0 ? age : x[0].compareTo(y[0]);
+            })
+                    .ifPresent(first -> held.put(namespace, first[0]));
+        });
+        return held;
+    }
+
     private static Map<String, String> leaveOutNamespaceClashes(Map<String, AppSpec> apps, Map<String, String> invalid,
             Map<String, Namespaces.LivePreview> previews, Map<String, String> heldBefore) {
         Map<String, String> owners = new HashMap<>();

@@ -15,9 +15,13 @@ import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevTree;
+import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.treewalk.filter.AndTreeFilter;
 import org.eclipse.jgit.treewalk.filter.PathFilter;
+import org.eclipse.jgit.treewalk.filter.TreeFilter;
 
 /**
  * The GitOps branch at one commit, read straight from the object database: no working tree, so reading one file
@@ -62,6 +66,51 @@ public final class Snapshot {
             return Optional.of(new String(bytes, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read " + path + " at " + commit().orElse("(empty)"), e);
+        }
+    }
+
+    /**
+     * The oldest commit, in the history leading to this one, that changed {@code path} (where it first appeared);
+     * empty when none did. Walks the whole history: for rare questions only.
+     */
+    public Optional<String> firstChange(String path) {
+        if (commit == null) {
+            return Optional.empty();
+        }
+        try (RevWalk walk = new RevWalk(repository)) {
+            walk.setTreeFilter(AndTreeFilter.create(PathFilter.create(TreeEdit.checked(path)), TreeFilter.ANY_DIFF));
+            walk.markStart(walk.parseCommit(commit));
+            RevCommit oldest = null;
+            for (RevCommit changed : walk) {
+                oldest = changed;
+            }
+            return Optional.ofNullable(oldest).map(RevCommit::name);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the history of " + path, e);
+        }
+    }
+
+    /**
+     * Orders two commits of this history by age: an ancestor comes before its descendants; commits on parallel
+     * lines by committer time.
+     */
+    public int compareAge(String first, String second) {
+        if (first.equals(second)) {
+            return 0;
+        }
+        try (RevWalk walk = new RevWalk(repository)) {
+            RevCommit a = walk.parseCommit(ObjectId.fromString(first));
+            RevCommit b = walk.parseCommit(ObjectId.fromString(second));
+            if (walk.isMergedInto(a, b)) {
+                return -1;
+            }
+            walk.reset();
+            if (walk.isMergedInto(b, a)) {
+                return 1;
+            }
+            return Integer.compare(a.getCommitTime(), b.getCommitTime());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the GitOps history", e);
         }
     }
 

@@ -108,6 +108,24 @@ class AppRegistryNamespacesTest {
     }
 
     @Test
+    void aRestartKeepsAContestedNamespaceWithTheAppWhoseOverlayCameFirstNotTheFirstByName() {
+        app("shop-eu", "prod");
+        write("apps/shop-eu/envs/prod/kustomization.yaml", "resources: []\n");
+        commitAndLoad(registry, "Onboard shop-eu");
+        app("shop", "eu-prod");
+        write("apps/shop/envs/eu-prod/kustomization.yaml", "resources: []\n");
+        commitAndLoad(registry, "Onboard shop, whose eu-prod would run in shop-eu-prod");
+
+        AppRegistry restarted = restart();
+        restarted.refresh(repository::current);
+
+        assertThat(restarted.app("shop-eu")).isPresent();
+        assertThat(restarted.app("shop")).isEmpty();
+        assertThat(restarted.invalidApps()).containsEntry("shop", "apps/shop/app.yaml: environment eu-prod would run"
+                + " in namespace shop-eu-prod, which belongs to app shop-eu");
+    }
+
+    @Test
     void anEnvironmentAddedToAnAppCannotTakeTheNamespaceOfAnotherApp() {
         app("shop", "staging");
         app("shop-eu", "prod");
