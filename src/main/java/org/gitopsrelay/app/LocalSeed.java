@@ -9,6 +9,7 @@ import jakarta.inject.Inject;
 import org.gitopsrelay.gitops.CommitOutcome;
 import org.gitopsrelay.gitops.GitOpsRemote;
 import org.gitopsrelay.gitops.GitOpsRepository;
+import org.gitopsrelay.gitops.Plan;
 import org.gitopsrelay.gitops.PlannedCommit;
 import org.jboss.logging.Logger;
 
@@ -32,11 +33,12 @@ public class LocalSeed {
         if (!remote.isLocal()) {
             return;
         }
-        CommitOutcome outcome = repository.apply(snapshot -> snapshot.commit().isPresent() ? Optional.empty()
+        CommitOutcome outcome = repository.apply(snapshot -> Plan.just(snapshot.commit().isPresent()
+                ? Optional.empty()
                 : Optional.of(new PlannedCommit(Onboarding.demo(),
                         "Seed the GitOps repository with the demo app\n\n"
                                 + "Pushes to main of github.com/example/demo deploy staging; v* tags deploy production.",
-                        List.of())));
+                        List.of())))).outcome();
         if (outcome.changed()) {
             LOG.infof("Seeded %s with the demo app (commit %s)", remote.displayUrl(), outcome.commit());
         }

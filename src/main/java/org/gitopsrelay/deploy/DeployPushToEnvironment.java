@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -19,10 +18,12 @@ import org.gitopsrelay.event.GitChange;
 import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.gitops.Applied;
 import org.gitopsrelay.gitops.CommitOutcome;
 import org.gitopsrelay.gitops.CommitText;
 import org.gitopsrelay.gitops.GitOpsRepository;
 import org.gitopsrelay.gitops.KustomizationFile;
+import org.gitopsrelay.gitops.Plan;
 import org.gitopsrelay.gitops.PlannedCommit;
 import org.gitopsrelay.gitops.Snapshot;
 import org.gitopsrelay.gitops.TreeEdit;
@@ -99,20 +100,20 @@ public class DeployPushToEnvironment {
                     "Cannot deploy " + push.refName() + " to " + env.name() + ": " + e.getMessage()));
         }
         String image = app.image() + ":" + tag;
-        AtomicReference<Decision> decision = new AtomicReference<>();
-        CommitOutcome outcome;
+        Applied<Decision> applied;
         try {
-            outcome = repository.apply(snapshot -> plan(snapshot, trigger, app, env, push, tag, decision));
+            applied = repository.apply(snapshot -> plan(snapshot, trigger, app, env, push, tag));
         } catch (RelayException e) {
             if (e.reason().retryable()) {
                 throw e;
             }
             return failed(trigger, app, env, push, image, e);
         }
+        CommitOutcome outcome = applied.outcome();
         long total = (System.nanoTime() - started) / 1_000_000;
         OutcomeEvent.Timings timings = new OutcomeEvent.Timings(outcome.fetchMillis(), outcome.planMillis(),
                 outcome.commitMillis(), outcome.pushMillis(), total, outcome.attempts());
-        return switch (decision.get()) {
+        return switch (applied.decision()) {
             case DEPLOY -> {
                 LOG.infof("Deployed %s to %s/%s as GitOps commit %s in %d ms (event %s)", image, app.name(), env.name(),
                         outcome.commit(), total, trigger.id());
@@ -138,8 +139,9 @@ public class DeployPushToEnvironment {
         };
     }
 
-    private Optional<PlannedCommit> plan(Snapshot snapshot, RelayEvent trigger, AppSpec app, EnvironmentSpec env,
-            GitChange.Push push, String tag, AtomicReference<Decision> decision) {
+    /** What deploying the push to the environment needs, on this snapshot: a pure function of it. */
+    Plan<Decision> plan(Snapshot snapshot, RelayEvent trigger, AppSpec app, EnvironmentSpec env, GitChange.Push push,
+            String tag) {
         String path = env.overlayDir(app.name()) + "/kustomization.yaml";
         String current = snapshot.read(path).orElseThrow(() -> new RelayException(Reason.INVALID_CHANGE,
                 "The overlay " + path + " does not exist: environment " + env.name() + " of app " + app.name()
@@ -157,13 +159,11 @@ public class DeployPushToEnvironment {
         boolean sameImage = tag.equals(overlay.imageTag(app.imageName()).orElse(null))
                 && env.namespace().equals(overlay.namespace().orElse(null));
         if (sameImage) {
-            decision.set(trigger.id().equals(overlay.annotation("event").orElse(null))
+            return Plan.nothing(trigger.id().equals(overlay.annotation("event").orElse(null))
                     ? Decision.ALREADY_DEPLOYED_BY_THIS_EVENT : Decision.UNCHANGED);
-            return Optional.empty();
         }
         if (isStale(push, deployedAt, overlay.annotation("source-commit"))) {
-            decision.set(Decision.STALE);
-            return Optional.empty();
+            return Plan.nothing(Decision.STALE);
         }
         overlay.namespace(env.namespace())
                 .image(app.imageName(), app.image(), tag)
@@ -174,11 +174,10 @@ public class DeployPushToEnvironment {
                 .annotation("event", trigger.id());
         TreeEdit edit = new TreeEdit().write(path, overlay.toYaml());
         overlayCheck.render(snapshot, app.folder(), edit, env.overlayDir(app.name()));
-        decision.set(Decision.DEPLOY);
         String message = "Deploy " + app.name() + " " + env.name() + ": " + app.image() + ":" + tag + "\n\n"
                 + "Source: " + push.repo() + "@" + push.headCommit() + " (" + push.refName() + ")\n"
                 + "Pushed by: " + CommitText.oneLine(push.pusher());
-        return Optional.of(new PlannedCommit(edit, message, List.of(trigger.id())));
+        return Plan.commit(Decision.DEPLOY, new PlannedCommit(edit, message, List.of(trigger.id())));
     }
 
     /**

@@ -1,13 +1,12 @@
 package org.gitopsrelay.gitops;
 
-import java.util.Optional;
-
 /**
- * Decides the commit a change needs, from the repository as it is now. Called again on every attempt, so that a
- * change re-applies cleanly on top of whatever another writer pushed meanwhile. Empty means the repository already
- * holds the desired state.
+ * Decides, from the repository as it is now, what a change needs: its decision {@code D} and the commit that carries
+ * it out, if any. Called again on every attempt, so that a change re-applies cleanly on top of whatever another
+ * writer pushed meanwhile; a planner is a function of the snapshot, with no side channel, so each decision can be
+ * tested on a snapshot alone.
  */
 @FunctionalInterface
-public interface ChangePlanner {
-    Optional<PlannedCommit> plan(Snapshot snapshot);
+public interface ChangePlanner<D> {
+    Plan<D> plan(Snapshot snapshot);
 }

@@ -158,14 +158,14 @@ public class GitOpsRepository {
      * starve. When the push is rejected because another writer pushed first, fetch and plan again, with a jittered
      * back-off, at most {@code relay.gitops.push-attempts} times.
      */
-    public CommitOutcome apply(ChangePlanner planner) {
+    public <D> Applied<D> apply(ChangePlanner<D> planner) {
         int maxAttempts = Math.max(1, config.gitops().pushAttempts());
         Timings timings = new Timings();
         Snapshot snapshot = fetch(timings);
         int overtaken = 0;
         int rejected = 0;
         for (int attempt = 1;; attempt++) {
-            Step step;
+            Step<D> step;
             if (overtaken >= maxAttempts) {
                 writeLock.lock();
                 try {
@@ -177,7 +177,7 @@ public class GitOpsRepository {
                 step = planAndPush(planner, snapshot, timings);
             }
             if (step.done()) {
-                return timings.outcome(step.commit(), step.changed(), attempt);
+                return new Applied<>(step.decision(), timings.outcome(step.commit(), step.changed(), attempt));
             }
             if (step.movedTo() != null) {
                 overtaken++;
@@ -203,9 +203,10 @@ public class GitOpsRepository {
      * One attempt: plans on the snapshot (unlocked, unless the caller holds the lock), then, under the lock, commits
      * and pushes if the branch is still where the snapshot saw it.
      */
-    private Step planAndPush(ChangePlanner planner, Snapshot snapshot, Timings timings) {
+    private <D> Step<D> planAndPush(ChangePlanner<D> planner, Snapshot snapshot, Timings timings) {
         long t0 = System.nanoTime();
-        Optional<PlannedCommit> plan = planner.plan(snapshot);
+        Plan<D> decided = planner.plan(snapshot);
+        Optional<PlannedCommit> plan = decided.commit();
         timings.planNanos += System.nanoTime() - t0;
         writeLock.lock();
         try {
@@ -218,11 +219,11 @@ public class GitOpsRepository {
             long t2 = System.nanoTime();
             timings.commitNanos += t2 - t1;
             if (commit == null) {
-                return Step.done(snapshot.commit().orElse(null), false);
+                return Step.done(snapshot.commit().orElse(null), false, decided.decision());
             }
             boolean pushed = push(commit);
             timings.pushNanos += System.nanoTime() - t2;
-            return pushed ? Step.done(commit.name(), true) : Step.rejected();
+            return pushed ? Step.done(commit.name(), true, decided.decision()) : Step.rejected();
         } finally {
             writeLock.unlock();
         }
@@ -244,18 +245,18 @@ public class GitOpsRepository {
     }
 
     /** What one attempt came to: done (with the tip and whether it is new), overtaken, or rejected by the remote. */
-    private record Step(boolean done, String commit, boolean changed, Snapshot movedTo) {
+    private record Step<D>(boolean done, String commit, boolean changed, Snapshot movedTo, D decision) {
 
-        static Step done(String commit, boolean changed) {
-            return new Step(true, commit, changed, null);
+        static <D> Step<D> done(String commit, boolean changed, D decision) {
+            return new Step<>(true, commit, changed, null, decision);
         }
 
-        static Step moved(Snapshot tip) {
-            return new Step(false, null, false, tip);
+        static <D> Step<D> moved(Snapshot tip) {
+            return new Step<>(false, null, false, tip, null);
         }
 
-        static Step rejected() {
-            return new Step(false, null, false, null);
+        static <D> Step<D> rejected() {
+            return new Step<>(false, null, false, null, null);
         }
     }
 

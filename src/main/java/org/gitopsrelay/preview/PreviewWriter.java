@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -22,10 +21,12 @@ import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.Preview;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.gitops.Applied;
 import org.gitopsrelay.gitops.CommitOutcome;
 import org.gitopsrelay.gitops.CommitText;
 import org.gitopsrelay.gitops.GitOpsRepository;
 import org.gitopsrelay.gitops.KustomizationFile;
+import org.gitopsrelay.gitops.Plan;
 import org.gitopsrelay.gitops.PlannedCommit;
 import org.gitopsrelay.gitops.Snapshot;
 import org.gitopsrelay.gitops.TreeEdit;
@@ -91,40 +92,43 @@ public class PreviewWriter {
         }
     }
 
+    /** What planning an opening or update decided: the outcome, the preview shown, and why it was refused. */
+    record Upsert(Outcome outcome, Preview preview, String refusal) {
+        static Upsert of(Outcome outcome) {
+            return new Upsert(outcome, null, null);
+        }
+    }
+
+    /** What planning a closing decided: the preview removed (none if absent), and whether a closing of it is on record. */
+    record Removal(Preview removed, boolean closedBefore) {
+    }
+
     private String upsertOrThrow(RelayEvent trigger, AppSpec app, PreviewRequest request) {
-        AtomicReference<Outcome> outcome = new AtomicReference<>();
-        AtomicReference<Preview> result = new AtomicReference<>();
-        AtomicReference<String> refusal = new AtomicReference<>();
-        CommitOutcome commit = repository.apply(snapshot -> {
+        Applied<Upsert> applied = repository.apply(snapshot -> {
             String path = Preview.folderOf(app.name(), request.slug()) + "/kustomization.yaml";
             Optional<Preview> existing = snapshot.read(path).flatMap(yaml -> PreviewOverlay.read(app.name(),
                     request.slug(), yaml));
             if (existing.isPresent() && request.headCommit().equals(existing.get().headCommit())) {
-                outcome.set(madeBy(snapshot.read(path).orElseThrow(), trigger) ? Outcome.MADE_BY_THIS_EVENT
-                        : Outcome.UNCHANGED);
-                result.set(existing.get());
-                return Optional.empty();
+                return Plan.nothing(new Upsert(madeBy(snapshot.read(path).orElseThrow(), trigger)
+                        ? Outcome.MADE_BY_THIS_EVENT : Outcome.UNCHANGED, existing.get(), null));
             }
             // A time from the future (written before times were clamped, or by hand) cannot order anything.
             Instant latestTrusted = clock.instant().plus(config.webhook().maxClockSkew());
             if (existing.isPresent() && request.activityAt() != null && existing.get().updatedAt() != null
                     && !existing.get().updatedAt().isAfter(latestTrusted)
                     && request.activityAt().isBefore(existing.get().updatedAt())) {
-                outcome.set(Outcome.STALE);
-                return Optional.empty();
+                return Plan.nothing(Upsert.of(Outcome.STALE));
             }
             ClosedPreviews closed = ClosedPreviews.parse(snapshot.read(ClosedPreviews.path(app.name())));
             if (existing.isEmpty() && closed.closedSince(request.slug(), request.activityAt(), request.reopening())) {
-                outcome.set(Outcome.STALE);
-                return Optional.empty();
+                return Plan.nothing(Upsert.of(Outcome.STALE));
             }
             if (existing.isEmpty()) {
                 int live = snapshot.folders("apps/" + app.name() + "/previews").size();
                 if (live >= app.previews().max()) {
-                    outcome.set(Outcome.REFUSED);
-                    refusal.set("app " + app.name() + " already has " + live + " live previews, its cap"
-                            + " (previews.max); the preview is created at the next push once one is closed or expires");
-                    return Optional.empty();
+                    return Plan.nothing(new Upsert(Outcome.REFUSED, null, "app " + app.name() + " already has " + live
+                            + " live previews, its cap (previews.max); the preview is created at the next push once"
+                            + " one is closed or expires"));
                 }
                 requireComponent(snapshot, app);
                 // On the snapshot this commit is planned on, not on the registry: of two writers racing for one
@@ -150,22 +154,25 @@ public class PreviewWriter {
                 edit.write(ClosedPreviews.path(app.name()), closed.reopen(request.slug()).toYaml());
             }
             PreviewPolicy.check(overlayCheck.render(snapshot, app.folder(), edit, preview.folder()), request.untrusted());
-            outcome.set(existing.isPresent() ? Outcome.UPDATED : Outcome.CREATED);
-            result.set(preview);
             String verb = existing.isPresent() ? "Update" : "Open";
-            return Optional.of(new PlannedCommit(edit, verb + " preview " + preview.slug() + " of " + app.name() + ": "
-                    + preview.url() + "\n\n" + describe(preview) + "\nImage: " + preview.image(), List.of(trigger.id())));
+            return Plan.commit(new Upsert(existing.isPresent() ? Outcome.UPDATED : Outcome.CREATED, preview, null),
+                    new PlannedCommit(edit, verb + " preview " + preview.slug() + " of " + app.name() + ": "
+                            + preview.url() + "\n\n" + describe(preview) + "\nImage: " + preview.image(),
+                            List.of(trigger.id())));
         });
-        switch (outcome.get()) {
+        Upsert decided = applied.decision();
+        CommitOutcome commit = applied.outcome();
+        Outcome outcome = decided.outcome();
+        switch (outcome) {
             case CREATED, UPDATED -> {
-                String type = outcome.get() == Outcome.CREATED ? EventTypes.PREVIEW_CREATED : EventTypes.PREVIEW_UPDATED;
-                LOG.infof("%s preview %s of %s at %s (GitOps commit %s)", outcome.get() == Outcome.CREATED ? "Opened"
-                        : "Updated", request.slug(), app.name(), result.get().url(), commit.commit());
-                publish(trigger, type, result.get(), commit.commit(), null);
+                String type = outcome == Outcome.CREATED ? EventTypes.PREVIEW_CREATED : EventTypes.PREVIEW_UPDATED;
+                LOG.infof("%s preview %s of %s at %s (GitOps commit %s)", outcome == Outcome.CREATED ? "Opened"
+                        : "Updated", request.slug(), app.name(), decided.preview().url(), commit.commit());
+                publish(trigger, type, decided.preview(), commit.commit(), null);
             }
             case REFUSED -> {
-                LOG.warnf("Preview %s of %s not created: %s", request.slug(), app.name(), refusal.get());
-                publish(trigger, EventTypes.PREVIEW_REFUSED, partial(app, request), null, refusal.get());
+                LOG.warnf("Preview %s of %s not created: %s", request.slug(), app.name(), decided.refusal());
+                publish(trigger, EventTypes.PREVIEW_REFUSED, partial(app, request), null, decided.refusal());
             }
             case MADE_BY_THIS_EVENT -> {
                 if (!republish(trigger, app.name(), request.slug(), null)) {
@@ -179,7 +186,7 @@ public class PreviewWriter {
                     request.slug(), app.name(), trigger.id());
             default -> LOG.infof("Preview %s of %s already shows %s", request.slug(), app.name(), request.headCommit());
         }
-        return outcome.get().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return outcome.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
     /**
@@ -204,51 +211,49 @@ public class PreviewWriter {
 
     private String remove(RelayEvent trigger, String app, Duration ttl, String slug, String type, String reason,
             Instant closedAt, Instant expiresAt, boolean recordAbsent) {
-        AtomicReference<Preview> removed = new AtomicReference<>();
-        java.util.concurrent.atomic.AtomicBoolean recordedClosed = new java.util.concurrent.atomic.AtomicBoolean();
         Instant at = closedAt == null ? clock.instant() : closedAt;
-        CommitOutcome commit = repository.apply(snapshot -> {
-            removed.set(null);
+        Applied<Removal> applied = repository.apply(snapshot -> {
             String folder = Preview.folderOf(app, slug);
             Optional<String> yaml = snapshot.read(folder + "/kustomization.yaml");
             Optional<Preview> current = yaml.flatMap(text -> PreviewOverlay.read(app, slug, text));
+            ClosedPreviews closed = ClosedPreviews.parse(snapshot.read(ClosedPreviews.path(app)));
+            Removal nothing = new Removal(null, closed.contains(slug));
             if (current.isPresent() && expiresAt == null && closedAt != null && current.get().updatedAt() != null
                     && current.get().updatedAt().isAfter(closedAt)) {
                 LOG.warnf("Preview %s of %s: the closing (%s) is older than its last activity; kept", slug, app,
                         closedAt);
-                return Optional.empty();
+                return Plan.nothing(nothing);
             }
             if (current.isPresent() && expiresAt != null && !expiresAt.equals(current.get().expiresAt())) {
-                return Optional.empty();
+                return Plan.nothing(nothing);
             }
-            ClosedPreviews closed = ClosedPreviews.parse(snapshot.read(ClosedPreviews.path(app)));
-            recordedClosed.set(closed.contains(slug));
             if (yaml.isEmpty() && (expiresAt != null || !recordAbsent || closed.closedSince(slug, at, false))) {
-                return Optional.empty();
+                return Plan.nothing(nothing);
             }
             // A closing is remembered for twice the preview lifetime: older events than that are not redelivered.
             TreeEdit edit = new TreeEdit().write(ClosedPreviews.path(app),
                     closed.close(slug, at).prune(clock.instant(), ttl.multipliedBy(2)).toYaml());
             if (yaml.isEmpty()) {
                 // Closed before it was opened (deliveries out of order): only the record, so it stays closed.
-                return Optional.of(new PlannedCommit(edit, "Record preview " + slug + " of " + app
+                return Plan.commit(nothing, new PlannedCommit(edit, "Record preview " + slug + " of " + app
                         + " as closed: " + reason, List.of(trigger.id())));
             }
             Preview preview = current.orElse(new Preview(app, slug, null, null, null, null, null, null,
-                            PreviewOverlay.namespace(app, slug), null, null, null, null));
-            removed.set(preview);
-            return Optional.of(new PlannedCommit(edit.remove(folder), "Close preview " + slug + " of "
-                    + app + ": " + reason + "\n\n" + describe(preview), List.of(trigger.id())));
+                    PreviewOverlay.namespace(app, slug), null, null, null, null));
+            return Plan.commit(new Removal(preview, nothing.closedBefore()), new PlannedCommit(edit.remove(folder),
+                    "Close preview " + slug + " of " + app + ": " + reason + "\n\n" + describe(preview),
+                    List.of(trigger.id())));
         });
-        if (removed.get() == null) {
+        Removal removal = applied.decision();
+        if (removal.removed() == null) {
             // Only a preview closed before can have been closed by this event: no history walk for the rest.
-            if (recordedClosed.get() && republish(trigger, app, slug, reason)) {
+            if (removal.closedBefore() && republish(trigger, app, slug, reason)) {
                 return Outcome.MADE_BY_THIS_EVENT.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
             }
             return Outcome.ABSENT.name().toLowerCase(java.util.Locale.ROOT);
         }
-        LOG.infof("Closed preview %s of %s (%s), GitOps commit %s", slug, app, reason, commit.commit());
-        publish(trigger, type, removed.get(), commit.commit(), reason);
+        LOG.infof("Closed preview %s of %s (%s), GitOps commit %s", slug, app, reason, applied.outcome().commit());
+        publish(trigger, type, removal.removed(), applied.outcome().commit(), reason);
         return Outcome.REMOVED.name().toLowerCase(java.util.Locale.ROOT);
     }
 

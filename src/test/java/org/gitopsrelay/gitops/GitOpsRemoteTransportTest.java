@@ -14,6 +14,7 @@ import org.gitopsrelay.shared.RelayException;
 import org.gitopsrelay.shared.RelayException.Reason;
 import org.gitopsrelay.testing.GitHttpServer;
 import org.gitopsrelay.testing.GitSshServer;
+import org.gitopsrelay.testing.Planners;
 import org.gitopsrelay.testing.TestConfig;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,7 +50,7 @@ class GitOpsRemoteTransportTest {
         GitOpsRepository repository = new GitOpsRepository(config, new GitOpsRemote(config), new SimpleMeterRegistry(),
                 OpenTelemetry.noop().getTracer("test"));
         try {
-            return repository.apply(snapshot -> Optional.of(new PlannedCommit(
+            return Planners.apply(repository, snapshot -> Optional.of(new PlannedCommit(
                     new TreeEdit().write("apps/demo/envs/staging/kustomization.yaml", "namespace: demo-staging\n"),
                     "Deploy over the network", List.of("event-9"))));
         } finally {

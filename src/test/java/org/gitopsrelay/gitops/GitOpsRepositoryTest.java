@@ -19,6 +19,7 @@ import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.shared.RelayException;
 import org.gitopsrelay.shared.RelayException.Reason;
 import org.gitopsrelay.shared.RelayMetrics;
+import org.gitopsrelay.testing.Planners;
 import org.gitopsrelay.testing.TestConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -68,7 +69,7 @@ class GitOpsRepositoryTest {
 
     @Test
     void aChangeBecomesACommitThatAFreshCloneShowsWithItsEventTrailer() {
-        CommitOutcome outcome = repository.apply(snapshot -> Optional.of(commit("apps/shop/envs/staging/kustomization.yaml",
+        CommitOutcome outcome = Planners.apply(repository, snapshot -> Optional.of(commit("apps/shop/envs/staging/kustomization.yaml",
                 "namespace: shop-staging\n")));
 
         assertThat(outcome.changed()).isTrue();
@@ -85,10 +86,10 @@ class GitOpsRepositoryTest {
 
     @Test
     void theDesiredStateAlreadyThereCommitsNothing() {
-        repository.apply(snapshot -> Optional.of(commit("apps/shop/x.yaml", "a: 1\n")));
+        Planners.apply(repository, snapshot -> Optional.of(commit("apps/shop/x.yaml", "a: 1\n")));
         String before = git(remote, "rev-parse", "main");
 
-        CommitOutcome again = repository.apply(snapshot -> Optional.of(commit("apps/shop/x.yaml", "a: 1\n")));
+        CommitOutcome again = Planners.apply(repository, snapshot -> Optional.of(commit("apps/shop/x.yaml", "a: 1\n")));
 
         assertThat(again.changed()).isFalse();
         assertThat(git(remote, "rev-parse", "main")).isEqualTo(before);
@@ -100,7 +101,7 @@ class GitOpsRepositoryTest {
         git(tmp, "clone", remote.toString(), other.toString());
         AtomicInteger plans = new AtomicInteger();
 
-        CommitOutcome outcome = repository.apply(snapshot -> {
+        CommitOutcome outcome = Planners.apply(repository, snapshot -> {
             if (plans.incrementAndGet() == 1) {
                 // Between our fetch and our push, a person pushes a change of their own.
                 write(other.resolve("apps/shop/envs/production/kustomization.yaml"), "namespace: shop-production\n");
@@ -127,7 +128,7 @@ class GitOpsRepositoryTest {
         AtomicInteger slowPlans = new AtomicInteger();
         ExecutorService writers = Executors.newFixedThreadPool(2);
         try {
-            Future<CommitOutcome> slow = writers.submit(() -> repository.apply(snapshot -> {
+            Future<CommitOutcome> slow = writers.submit(() -> Planners.apply(repository, snapshot -> {
                 if (slowPlans.incrementAndGet() == 1) {
                     // A long render: the other writer must not wait for it.
                     rendering.countDown();
@@ -137,7 +138,7 @@ class GitOpsRepositoryTest {
             }));
             assertThat(rendering.await(10, TimeUnit.SECONDS)).isTrue();
 
-            CommitOutcome fast = writers.submit(() -> repository.apply(snapshot -> Optional.of(
+            CommitOutcome fast = writers.submit(() -> Planners.apply(repository, snapshot -> Optional.of(
                     commit("apps/shop/envs/production/kustomization.yaml", "namespace: shop-production\n"))))
                     .get(10, TimeUnit.SECONDS);
 
@@ -166,12 +167,12 @@ class GitOpsRepositoryTest {
         ExecutorService others = Executors.newSingleThreadExecutor();
         AtomicInteger plans = new AtomicInteger();
         try {
-            CommitOutcome outcome = repository.apply(snapshot -> {
+            CommitOutcome outcome = Planners.apply(repository, snapshot -> {
                 int plan = plans.incrementAndGet();
                 if (plan <= 5) {
                     // Each time, another writer of this process commits while this one plans.
                     try {
-                        others.submit(() -> repository.apply(s -> Optional.of(commit("apps/shop/other.yaml",
+                        others.submit(() -> Planners.apply(repository, s -> Optional.of(commit("apps/shop/other.yaml",
                                 "n: " + plan + "\n")))).get(10, TimeUnit.SECONDS);
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
@@ -204,7 +205,7 @@ class GitOpsRepositoryTest {
         git(tmp, "clone", remote.toString(), other.toString());
         AtomicInteger plans = new AtomicInteger();
 
-        assertThatThrownBy(() -> repository.apply(snapshot -> {
+        assertThatThrownBy(() -> Planners.apply(repository, snapshot -> {
             write(other.resolve("counter"), String.valueOf(plans.incrementAndGet()));
             git(other, "add", "-A");
             git(other, "commit", "-qm", "busy " + plans.get());
@@ -220,11 +221,11 @@ class GitOpsRepositoryTest {
 
     @Test
     void removingAFolderRemovesEverythingBelowIt() {
-        repository.apply(snapshot -> Optional.of(new PlannedCommit(new TreeEdit()
+        Planners.apply(repository, snapshot -> Optional.of(new PlannedCommit(new TreeEdit()
                 .write("apps/shop/previews/pr-1/kustomization.yaml", "a: 1\n")
                 .write("apps/shop/previews/pr-1/patch.yaml", "b: 1\n"), "add", List.of())));
 
-        repository.apply(snapshot -> Optional.of(new PlannedCommit(new TreeEdit().remove("apps/shop/previews/pr-1"),
+        Planners.apply(repository, snapshot -> Optional.of(new PlannedCommit(new TreeEdit().remove("apps/shop/previews/pr-1"),
                 "remove", List.of())));
 
         assertThat(git(remote, "ls-tree", "-r", "--name-only", "main")).isEqualTo("apps/shop/app.yaml\n");
@@ -257,7 +258,7 @@ class GitOpsRepositoryTest {
         repository = open("relay.gitops.url", empty.toUri().toString(), "relay.data-dir", tmp.resolve("data2").toString());
 
         assertThat(repository.fetch().commit()).isEmpty();
-        CommitOutcome outcome = repository.apply(snapshot -> Optional.of(commit("README.md", "hello\n")));
+        CommitOutcome outcome = Planners.apply(repository, snapshot -> Optional.of(commit("README.md", "hello\n")));
 
         assertThat(git(empty, "rev-parse", "main").trim()).isEqualTo(outcome.commit());
     }

@@ -24,6 +24,7 @@ import org.gitopsrelay.gitops.GitOpsRepository;
 import org.gitopsrelay.gitops.PlannedCommit;
 import org.gitopsrelay.gitops.TreeEdit;
 import org.gitopsrelay.testing.Fixtures;
+import org.gitopsrelay.testing.Planners;
 import org.gitopsrelay.testing.RelayTestEnvironment;
 import org.gitopsrelay.testing.TestApps;
 import org.junit.jupiter.api.Test;
@@ -52,7 +53,7 @@ class WebhookDuringGitOpsWriteTest {
         AtomicInteger plans = new AtomicInteger();
         ExecutorService writer = Executors.newSingleThreadExecutor();
         try {
-            Future<CommitOutcome> write = writer.submit(() -> repository.apply(snapshot -> {
+            Future<CommitOutcome> write = writer.submit(() -> Planners.apply(repository, snapshot -> {
                 if (plans.incrementAndGet() == 1) {
                     // A render that takes its time (Kustomize fetching, a loaded machine).
                     rendering.countDown();

@@ -1,0 +1,154 @@
+package org.gitopsrelay.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.gitopsrelay.testing.GitCli.git;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+
+import org.gitopsrelay.app.AppSpec;
+import org.gitopsrelay.app.AppSpecParser;
+import org.gitopsrelay.config.RelayConfig;
+import org.gitopsrelay.deploy.DeployPushToEnvironment.Decision;
+import org.gitopsrelay.event.EventCodec;
+import org.gitopsrelay.event.EventTypes;
+import org.gitopsrelay.event.GitChange;
+import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.event.SourceRepo;
+import org.gitopsrelay.gitops.GitOpsRemote;
+import org.gitopsrelay.gitops.GitOpsRepository;
+import org.gitopsrelay.gitops.KustomizationFile;
+import org.gitopsrelay.gitops.Plan;
+import org.gitopsrelay.gitops.Snapshot;
+import org.gitopsrelay.render.KustomizeRenderer;
+import org.gitopsrelay.render.OverlayCheck;
+import org.gitopsrelay.testing.TestConfig;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+
+/**
+ * What deploying a push decides, on a snapshot of a real repository, with no broker, no renderer and nothing
+ * committed: the planner is a function of the snapshot, so each decision is tested on its own.
+ */
+class DeployPlanTest {
+
+    private static final Instant NOW = Instant.parse("2026-11-24T12:00:00Z");
+    private static final String DEPLOYED = "a".repeat(40);
+
+    @TempDir
+    Path tmp;
+
+    private RelayConfig config;
+    private AppSpec app;
+    private Path clone;
+    private GitOpsRepository repository;
+    private DeployPushToEnvironment deploy;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Path remote = tmp.resolve("remote.git");
+        git(tmp, "init", "--bare", "-b", "main", remote.toString());
+        clone = tmp.resolve("clone");
+        git(tmp, "clone", remote.toString(), clone.toString());
+        config = TestConfig.relay(tmp.resolve("data"), "relay.gitops.url", remote.toUri().toString());
+        repository = new GitOpsRepository(config, new GitOpsRemote(config), new SimpleMeterRegistry(),
+                OpenTelemetry.noop().getTracer("test"));
+        // Planning renders with the real Kustomize; it never publishes (that is the handler's, after the push).
+        deploy = new DeployPushToEnvironment(repository,
+                new OverlayCheck(new KustomizeRenderer(config, new SimpleMeterRegistry()), config), null, config,
+                Clock.fixed(NOW, ZoneOffset.UTC));
+        app = AppSpecParser.parse("shop", """
+                source: {repository: github.com/example/shop}
+                image: {repository: registry.example.org/example/shop}
+                environments:
+                  staging: {branch: main}
+                """);
+    }
+
+    /** The staging overlay as a deployment of {@code DEPLOYED}, pushed at {@code pushedAt} by event {@code event}. */
+    private Snapshot deployed(Instant pushedAt, String event) throws Exception {
+        Path overlay = Files.createDirectories(clone.resolve("apps/shop/envs/staging"));
+        Files.writeString(overlay.resolve("kustomization.yaml"), KustomizationFile.parse("resources: []\n")
+                .namespace("shop-staging").image("app-image", "registry.example.org/example/shop", DEPLOYED)
+                .annotation("source-commit", DEPLOYED).annotation("source-time", pushedAt.toString())
+                .annotation("event", event).toYaml());
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "Deploy");
+        git(clone, "push", "-q", "origin", "HEAD:main");
+        return repository.fetch();
+    }
+
+    private static GitChange.Push push(String sha, Instant pushedAt) {
+        return new GitChange.Push(SourceRepo.parse("github.com/example/shop"), GitChange.RefKind.BRANCH, "main",
+                "b".repeat(40), sha, sha, 1, "alice", pushedAt, pushedAt, false, false, false);
+    }
+
+    private static RelayEvent event(String id) {
+        return RelayEvent.of(id, "/webhooks/github", EventTypes.GIT_PUSH, "shop", NOW,
+                EventCodec.JSON.createObjectNode());
+    }
+
+    private Plan<Decision> plan(Snapshot snapshot, String eventId, GitChange.Push push) {
+        return deploy.plan(snapshot, event(eventId), app, app.environments().get(0), push, push.headCommit());
+    }
+
+    @Test
+    void theImageAlreadyRunningIsUnchangedAndCommitsNothing() throws Exception {
+        Snapshot snapshot = deployed(NOW.minusSeconds(60), "earlier-event");
+
+        Plan<Decision> plan = plan(snapshot, "another-event", push(DEPLOYED, NOW));
+
+        assertThat(plan.decision()).isEqualTo(Decision.UNCHANGED);
+        assertThat(plan.commit()).isEmpty();
+    }
+
+    @Test
+    void theEventThatDeployedTheImageFindsItDeployedByItself() throws Exception {
+        Snapshot snapshot = deployed(NOW.minusSeconds(60), "this-event");
+
+        assertThat(plan(snapshot, "this-event", push(DEPLOYED, NOW.minusSeconds(60))).decision())
+                .isEqualTo(Decision.ALREADY_DEPLOYED_BY_THIS_EVENT);
+    }
+
+    @Test
+    void aPushOlderThanTheDeployedOneIsStaleAndCommitsNothing() throws Exception {
+        Snapshot snapshot = deployed(NOW.minusSeconds(60), "earlier-event");
+
+        Plan<Decision> plan = plan(snapshot, "late-event", push("c".repeat(40), NOW.minusSeconds(120)));
+
+        assertThat(plan.decision()).isEqualTo(Decision.STALE);
+        assertThat(plan.commit()).isEmpty();
+    }
+
+    @Test
+    void aNewerPushDeploysWithTheOverlayAndTrailerItPlans() throws Exception {
+        Snapshot snapshot = deployed(NOW.minusSeconds(60), "earlier-event");
+        String sha = "c".repeat(40);
+
+        Plan<Decision> plan = plan(snapshot, "next-event", push(sha, NOW));
+
+        assertThat(plan.decision()).isEqualTo(Decision.DEPLOY);
+        assertThat(plan.commit()).hasValueSatisfying(commit -> {
+            assertThat(commit.eventIds()).containsExactly("next-event");
+            KustomizationFile overlay = KustomizationFile.parse(new String(
+                    commit.edit().writes().get("apps/shop/envs/staging/kustomization.yaml"),
+                    java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(overlay.imageTag("app-image")).contains(sha);
+            assertThat(overlay.annotation("event")).contains("next-event");
+        });
+    }
+
+    @Test
+    void aDeployTimeFromTheFutureOrdersNothing() throws Exception {
+        Snapshot snapshot = deployed(Instant.parse("2100-01-01T00:00:00Z"), "earlier-event");
+
+        assertThat(plan(snapshot, "next-event", push("c".repeat(40), NOW)).decision()).isEqualTo(Decision.DEPLOY);
+    }
+}
