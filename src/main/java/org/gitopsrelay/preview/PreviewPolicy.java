@@ -16,7 +16,9 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 /**
- * What a rendered preview may hold. No preview carries secrets of its own making (a Secret, SealedSecret or
+ * What a rendered preview may hold. Every preview is isolated by a default-deny NetworkPolicy (the preview component's
+ * {@code preview-default-deny}: every pod, Ingress and Egress); an app whose copy of the component predates it is
+ * told to copy the component again, and its previews are refused until it does. No preview carries secrets of its own making (a Secret, SealedSecret or
  * ExternalSecret would pull staging's or production's credentials into it), and no pod of a preview mounts a service
  * account token (the preview component sets {@code automountServiceAccountToken: false}; a pod template without it
  * is refused).
@@ -50,15 +52,25 @@ public final class PreviewPolicy {
     private PreviewPolicy() {
     }
 
-    /** Throws {@link RelayException} ({@code invalid-change}) naming every violation of {@code manifests}. */
+    /** As {@link #check(String, boolean, String)}, for an app whose folder is not known here. */
     public static void check(String manifests, boolean untrusted) {
+        check(manifests, untrusted, "apps/<app>");
+    }
+
+    /**
+     * Throws {@link RelayException} ({@code invalid-change}) naming every violation of {@code manifests}, the render
+     * of a preview of the app in {@code appFolder} ({@code apps/<app>}, named in what the refusal says to do).
+     */
+    public static void check(String manifests, boolean untrusted, String appFolder) {
         List<String> violations = new ArrayList<>();
+        boolean isolated = false;
         try (var docs = YAML_DOCS.readValues(manifests)) {
             while (docs.hasNextValue()) {
                 JsonNode object = (JsonNode) docs.nextValue();
                 if (object == null || !object.isObject()) {
                     continue;
                 }
+                isolated |= isDefaultDeny(object);
                 String name = object.path("kind").asText() + "/" + object.path("metadata").path("name").asText();
                 if (SECRET_KINDS.contains(object.path("kind").asText())) {
                     violations.add(name + " would give the preview credentials");
@@ -78,10 +90,36 @@ public final class PreviewPolicy {
         } catch (IOException e) {
             throw new RelayException(Reason.RENDER_FAILED, "The preview does not render to YAML: " + e.getMessage(), e);
         }
+        // What the team must do comes first; the note on secrets is for the other violations.
+        String why = violations.isEmpty() ? ""
+                : untrusted ? " (code from a fork gets no secrets)" : " (previews never carry secrets)";
+        if (!isolated) {
+            violations.add(0, "it has no default-deny NetworkPolicy (one with podSelector: {} and policyTypes Ingress"
+                    + " and Egress), so its pods would run without network isolation: copy"
+                    + " kustomize-base/components/preview (and preview-database) into " + appFolder
+                    + "/components/ again");
+        }
         if (!violations.isEmpty()) {
             throw new RelayException(Reason.INVALID_CHANGE, "The preview is refused: " + String.join("; ", violations)
-                    + (untrusted ? " (code from a fork gets no secrets)" : " (previews never carry secrets)"));
+                    + why);
         }
+    }
+
+    /**
+     * A NetworkPolicy that selects every pod of the namespace and isolates them both ways, so that they reach and are
+     * reached by nothing its rules and the other policies do not allow: what the preview component's
+     * {@code preview-default-deny} is. An app onboarded before the component had it has none.
+     */
+    private static boolean isDefaultDeny(JsonNode object) {
+        if (!"NetworkPolicy".equals(object.path("kind").asText())) {
+            return false;
+        }
+        JsonNode spec = object.path("spec");
+        JsonNode selector = spec.path("podSelector");
+        boolean everyPod = selector.path("matchLabels").isEmpty() && selector.path("matchExpressions").isEmpty();
+        List<String> types = new ArrayList<>();
+        spec.path("policyTypes").forEach(type -> types.add(type.asText()));
+        return everyPod && types.contains("Ingress") && types.contains("Egress");
     }
 
     private static void checkForkObject(JsonNode object, String name, List<String> violations) {

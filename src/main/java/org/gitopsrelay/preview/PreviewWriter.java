@@ -146,7 +146,8 @@ public class PreviewWriter {
             if (closed.contains(request.slug())) {
                 edit.write(ClosedPreviews.path(app.name()), closed.reopen(request.slug()).toYaml());
             }
-            PreviewPolicy.check(overlayCheck.render(snapshot, app.folder(), edit, preview.folder()), request.untrusted());
+            PreviewPolicy.check(overlayCheck.render(snapshot, app.folder(), edit, preview.folder()), request.untrusted(),
+                    app.folder());
             outcome.set(existing.isPresent() ? Outcome.UPDATED : Outcome.CREATED);
             result.set(preview);
             String verb = existing.isPresent() ? "Update" : "Open";

@@ -27,6 +27,21 @@ class PreviewPolicyTest {
                       secret: {secretName: tls}
             """;
 
+    /** What the preview component's networkpolicy.yaml isolates every pod with (its DNS rule, as shipped). */
+    private static final String DEFAULT_DENY = """
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: preview-default-deny}
+            spec:
+              podSelector: {}
+              policyTypes: [Ingress, Egress]
+              egress:
+                - to:
+                    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
+                      podSelector: {matchLabels: {k8s-app: kube-dns}}
+                  ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]
+            """;
+
     /** A Deployment whose pod template has this metadata and, after its one container, these pod spec fields. */
     private static String deployment(String podTemplateMetadata, String podSpec) {
         return "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n"
@@ -55,7 +70,7 @@ class PreviewPolicyTest {
 
     @Test
     void trustedCodeMayReferToSecretsOfItsOwnNamespace() {
-        assertThatCode(() -> PreviewPolicy.check(DEPLOYMENT_WITH_SECRET_REF, false)).doesNotThrowAnyException();
+        assertThatCode(() -> PreviewPolicy.check(DEPLOYMENT_WITH_SECRET_REF + "---\n" + DEFAULT_DENY, false)).doesNotThrowAnyException();
     }
 
     @Test
@@ -92,7 +107,8 @@ class PreviewPolicyTest {
         assertThatThrownBy(() -> PreviewPolicy.check(cronJob, false)).hasMessageContaining(
                 "CronJob/report would mount a service account token"
                         + " (/spec/jobTemplate/spec/template/spec/automountServiceAccountToken must be false)");
-        assertThatCode(() -> PreviewPolicy.check(deployment("{}", ""), false)).doesNotThrowAnyException();
+        assertThatCode(() -> PreviewPolicy.check(deployment("{}", "") + "---\n" + DEFAULT_DENY, false))
+                .doesNotThrowAnyException();
     }
 
     @Test
@@ -106,12 +122,13 @@ class PreviewPolicyTest {
         }
         for (String kind : new String[] { "Namespace", "ResourceQuota", "LimitRange", "NetworkPolicy", "Service",
                 "Ingress", "ConfigMap", "HorizontalPodAutoscaler", "PodDisruptionBudget" }) {
-            assertThatCode(() -> PreviewPolicy.check("apiVersion: v1\nkind: " + kind + "\nmetadata: {name: x}\n",
-                    true)).as(kind).doesNotThrowAnyException();
+            assertThatCode(() -> PreviewPolicy.check("apiVersion: v1\nkind: " + kind + "\nmetadata: {name: x}\n---\n"
+                    + DEFAULT_DENY, true)).as(kind).doesNotThrowAnyException();
         }
         String job = deployment("{}", "").replace("kind: Deployment", "kind: Job");
         String statefulSet = deployment("{}", "").replace("kind: Deployment", "kind: StatefulSet");
-        assertThatCode(() -> PreviewPolicy.check(job + "---\n" + statefulSet + "---\n" + deployment("{}", ""), true))
+        assertThatCode(() -> PreviewPolicy.check(job + "---\n" + statefulSet + "---\n" + deployment("{}", "")
+                + "---\n" + DEFAULT_DENY, true))
                 .doesNotThrowAnyException();
     }
 
@@ -129,7 +146,8 @@ class PreviewPolicyTest {
                         - configMap: {name: settings}
                         - downwardAPI: {items: [{path: name, fieldRef: {fieldPath: metadata.name}}]}
                 """;
-        assertThatCode(() -> PreviewPolicy.check(deployment("{}", volumes), true)).doesNotThrowAnyException();
+        assertThatCode(() -> PreviewPolicy.check(deployment("{}", volumes) + "---\n" + DEFAULT_DENY, true))
+                .doesNotThrowAnyException();
 
         String token = """
                 volumes:
@@ -154,7 +172,7 @@ class PreviewPolicyTest {
         for (String type : new String[] { "hostPath: {path: /var/run}", "persistentVolumeClaim: {claimName: data}",
                 "nfs: {server: nas, path: /}", "ephemeral: {volumeClaimTemplate: {spec: {}}}" }) {
             String name = type.substring(0, type.indexOf(':'));
-            String manifest = deployment("{}", "volumes: [{name: v, " + type + "}]");
+            String manifest = deployment("{}", "volumes: [{name: v, " + type + "}]") + "---\n" + DEFAULT_DENY;
             assertThatThrownBy(() -> PreviewPolicy.check(manifest, true))
                     .hasMessageContaining("Deployment/web: volume v is of type " + name);
             assertThatCode(() -> PreviewPolicy.check(manifest, false)).doesNotThrowAnyException();
@@ -178,7 +196,8 @@ class PreviewPolicyTest {
                     + "\": \"x\"}\n";
             assertThatThrownBy(() -> PreviewPolicy.check(onService, true)).hasMessageContaining("Service/web: "
                     + "annotation " + key + " at /metadata would give");
-            assertThatCode(() -> PreviewPolicy.check(onTemplate, false)).doesNotThrowAnyException();
+            assertThatCode(() -> PreviewPolicy.check(onTemplate + "---\n" + DEFAULT_DENY, false))
+                    .doesNotThrowAnyException();
         }
         String labelled = deployment("labels: {azure.workload.identity/use: \"true\", aadpodidbinding: staging}", "");
         assertThatThrownBy(() -> PreviewPolicy.check(labelled, true))
@@ -210,6 +229,38 @@ class PreviewPolicyTest {
                 .hasMessageContaining("NetworkPolicy/web-out: egress rule 2 lets pods out of the preview's namespace")
                 .hasMessageContaining("egress rule 3 lets").hasMessageContaining("egress rule 4 lets")
                 .message().doesNotContain("egress rule 0", "egress rule 1");
-        assertThatCode(() -> PreviewPolicy.check(open, false)).doesNotThrowAnyException();
+        assertThatCode(() -> PreviewPolicy.check(open + "---\n" + DEFAULT_DENY, false)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void everyPreviewWithoutADefaultDenyNetworkPolicyIsRefusedWithWhatToCopyAgain() {
+        String web = deployment("{}", "");
+        String onlyWeb = DEFAULT_DENY.replace("podSelector: {}", "podSelector: {matchLabels: {app.kubernetes.io/component: web}}");
+        String ingressOnly = DEFAULT_DENY.replace("policyTypes: [Ingress, Egress]", "policyTypes: [Ingress]");
+        String egressOnly = DEFAULT_DENY.replace("policyTypes: [Ingress, Egress]", "policyTypes: [Egress]");
+        String outdated = """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: web-from-ingress-controller}
+                spec:
+                  podSelector: {matchLabels: {app.kubernetes.io/component: web}}
+                  policyTypes: [Ingress]
+                  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}}]}]
+                """;
+        for (boolean untrusted : new boolean[] { false, true }) {
+            for (String policies : new String[] { "", "---\n" + outdated, "---\n" + onlyWeb, "---\n" + ingressOnly,
+                    "---\n" + egressOnly }) {
+                assertThatThrownBy(() -> PreviewPolicy.check(web + policies, untrusted, "apps/legacy"))
+                        .as("untrusted %s, policies %s", untrusted, policies)
+                        .hasMessage("The preview is refused: it has no default-deny NetworkPolicy (one with"
+                                + " podSelector: {} and policyTypes Ingress and Egress), so its pods would run without"
+                                + " network isolation: copy kustomize-base/components/preview (and preview-database)"
+                                + " into apps/legacy/components/ again");
+            }
+            assertThatThrownBy(() -> PreviewPolicy.check(web, untrusted))
+                    .hasMessageContaining("into apps/<app>/components/ again");
+            assertThatCode(() -> PreviewPolicy.check(web + "---\n" + outdated + "---\n" + DEFAULT_DENY, untrusted,
+                    "apps/legacy")).doesNotThrowAnyException();
+        }
     }
 }
