@@ -1,5 +1,6 @@
 package org.gitopsrelay.preview;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -235,7 +236,8 @@ class PreviewPolicyTest {
     @Test
     void everyPreviewWithoutADefaultDenyNetworkPolicyIsRefusedWithWhatToCopyAgain() {
         String web = deployment("{}", "");
-        String onlyWeb = DEFAULT_DENY.replace("podSelector: {}", "podSelector: {matchLabels: {app.kubernetes.io/component: web}}");
+        String onlyWeb = DEFAULT_DENY.replace("podSelector: {}",
+                "podSelector: {matchLabels: {app.kubernetes.io/component: web}}");
         String ingressOnly = DEFAULT_DENY.replace("policyTypes: [Ingress, Egress]", "policyTypes: [Ingress]");
         String egressOnly = DEFAULT_DENY.replace("policyTypes: [Ingress, Egress]", "policyTypes: [Egress]");
         String outdated = """
@@ -262,5 +264,53 @@ class PreviewPolicyTest {
             assertThatCode(() -> PreviewPolicy.check(web + "---\n" + outdated + "---\n" + DEFAULT_DENY, untrusted,
                     "apps/legacy")).doesNotThrowAnyException();
         }
+    }
+
+    @Test
+    void codeFromAForkGetsNoPortRangeAndPort53OnlyToTheClusterDnsPods() {
+        String kubeDns = "{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}},"
+                + " podSelector: {matchLabels: {k8s-app: kube-dns}}}";
+        String[] refused = {
+                "- to: [{ipBlock: {cidr: 0.0.0.0/0}}]\n  ports: [{port: 53, endPort: 65535}]",
+                "- to: [" + kubeDns + "]\n  ports: [{port: 53, endPort: 65535}]",
+                "- to: [{podSelector: {matchLabels: {app.kubernetes.io/component: database}}}]\n"
+                        + "  ports: [{port: 5432, endPort: 5440}]",
+                "- ports: [{port: 53, protocol: UDP}]",
+                "- to: [{ipBlock: {cidr: 8.8.8.8/32}}]\n  ports: [{port: 53, protocol: UDP}]",
+                "- to: [{namespaceSelector: {}}]\n  ports: [{port: 53}]",
+                "- to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}}]\n"
+                        + "  ports: [{port: 53}]",
+                "- to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}},"
+                        + " podSelector: {}}]\n  ports: [{port: 53}]",
+                "- to: [{namespaceSelector: {matchLabels: {name: kube-system}},"
+                        + " podSelector: {matchLabels: {k8s-app: kube-dns}}}]\n  ports: [{port: 53}]",
+                "- to: [{namespaceSelector: {}, podSelector: {matchLabels: {k8s-app: kube-dns}}}]\n"
+                        + "  ports: [{port: 53}]",
+                "- to: [" + kubeDns + ", {ipBlock: {cidr: 0.0.0.0/0}}]\n  ports: [{port: 53}]",
+                "- to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}},"
+                        + " podSelector: {matchLabels: {k8s-app: kube-dns},"
+                        + " matchExpressions: [{key: k8s-app, operator: Exists}]}}]\n  ports: [{port: 53}]" };
+        for (String rule : refused) {
+            String manifest = DEFAULT_DENY + "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                    + "metadata: {name: out}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n"
+                    + rule.indent(4);
+            assertThatThrownBy(() -> PreviewPolicy.check(manifest, true)).as(rule)
+                    .hasMessageContaining("NetworkPolicy/out: egress rule 0 ")
+                    .message().doesNotContain("preview-default-deny");
+            assertThatCode(() -> PreviewPolicy.check(manifest, false)).as(rule).doesNotThrowAnyException();
+        }
+        String range = DEFAULT_DENY.replace("{port: 53, protocol: TCP}", "{port: 53, endPort: 65535, protocol: TCP}");
+        assertThatThrownBy(() -> PreviewPolicy.check(range, true)).hasMessageContaining(
+                "NetworkPolicy/preview-default-deny: egress rule 0 opens a range of ports (endPort), which a preview"
+                        + " of code from a fork may not");
+        String tunnel = DEFAULT_DENY.replace("- namespaceSelector: {matchLabels: {kubernetes.io/metadata.name:"
+                + " kube-system}}\n          podSelector: {matchLabels: {k8s-app: kube-dns}}",
+                "- ipBlock: {cidr: 0.0.0.0/0}");
+        assertThat(tunnel).isNotEqualTo(DEFAULT_DENY);
+        assertThatThrownBy(() -> PreviewPolicy.check(tunnel, true)).hasMessageContaining(
+                "NetworkPolicy/preview-default-deny: egress rule 0 lets pods out of the preview's namespace (on port"
+                        + " 53, to the cluster DNS pods only: namespaceSelector kubernetes.io/metadata.name:"
+                        + " kube-system with podSelector k8s-app: kube-dns)");
+        assertThatCode(() -> PreviewPolicy.check(DEFAULT_DENY, true)).doesNotThrowAnyException();
     }
 }
