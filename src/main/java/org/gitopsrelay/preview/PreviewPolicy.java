@@ -21,7 +21,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  * told to copy the component again, and its previews are refused until it does. No preview carries secrets of its own
  * making (a Secret, SealedSecret or ExternalSecret would pull staging's or production's credentials into it), and no
  * pod of a preview mounts a service account token (the preview component sets
- * {@code automountServiceAccountToken: false}; a pod template without it is refused).
+ * {@code automountServiceAccountToken: false}; a pod template without it, or with a projected volume of a
+ * {@code serviceAccountToken}, is refused).
  * <p>
  * A preview of untrusted code (a pull request from a fork) is held to an allow-list, so that nothing the app's base
  * gives its trusted environments hands the fork's code a credential or a way out of its namespace: only the kinds a
@@ -100,6 +101,17 @@ public final class PreviewPolicy {
                         violations.add(name + " would mount a service account token (" + path
                                 + "/automountServiceAccountToken must be false)");
                     }
+                    // automountServiceAccountToken says nothing of a token the pod asks for by itself.
+                    JsonNode volumes = spec.path("volumes");
+                    for (int i = 0; i < volumes.size(); i++) {
+                        for (JsonNode source : volumes.get(i).path("projected").path("sources")) {
+                            if (source.has("serviceAccountToken")) {
+                                violations.add(name + " would mount a service account token (" + path + "/volumes/" + i
+                                        + " projects a serviceAccountToken)");
+                                break;
+                            }
+                        }
+                    }
                 });
                 if (untrusted) {
                     checkForkObject(object, name, violations);
@@ -174,7 +186,10 @@ public final class PreviewPolicy {
         }
     }
 
-    /** A {@code secret} volume or projection is reported by {@link #findSecretReferences} already. */
+    /**
+     * A {@code secret} volume or projection is reported by {@link #findSecretReferences} already, a
+     * {@code serviceAccountToken} projection by {@link #check} for every preview.
+     */
     private static void checkVolume(JsonNode volume, String object, List<String> violations) {
         String volumeName = volume.path("name").asText();
         String type = typeOf(volume);
@@ -188,7 +203,8 @@ public final class PreviewPolicy {
         }
         for (JsonNode source : volume.path("projected").path("sources")) {
             String projection = typeOf(source);
-            if (!projection.equals("secret") && !FORK_PROJECTIONS.contains(projection)) {
+            if (!projection.equals("secret") && !projection.equals("serviceAccountToken")
+                    && !FORK_PROJECTIONS.contains(projection)) {
                 violations.add(object + ": volume " + volumeName + " projects a " + projection + ", which " + FORK
                         + " may not mount");
             }

@@ -159,8 +159,8 @@ class PreviewPolicyTest {
                         - serviceAccountToken: {path: token, audience: vault}
                 """;
         assertThatThrownBy(() -> PreviewPolicy.check(deployment("{}", token), true)).hasMessageContaining(
-                "Deployment/web: volume token projects a serviceAccountToken, which a preview of code from a fork may"
-                        + " not mount");
+                "Deployment/web would mount a service account token (/spec/template/spec/volumes/0 projects a"
+                        + " serviceAccountToken)");
         String csi = """
                 volumes:
                   - name: vault
@@ -312,5 +312,24 @@ class PreviewPolicyTest {
                         + " 53, to the cluster DNS pods only: namespaceSelector kubernetes.io/metadata.name:"
                         + " kube-system with podSelector k8s-app: kube-dns)");
         assertThatCode(() -> PreviewPolicy.check(DEFAULT_DENY, true)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void noPreviewMountsAServiceAccountTokenThroughAProjectedVolume() {
+        String projected = deployment("{}", """
+                volumes:
+                  - name: settings
+                    projected: {sources: [{configMap: {name: settings}}]}
+                  - name: token
+                    projected:
+                      sources:
+                        - configMap: {name: settings}
+                        - serviceAccountToken: {path: token, audience: vault}
+                """) + "---\n" + DEFAULT_DENY;
+        for (boolean untrusted : new boolean[] { false, true }) {
+            assertThatThrownBy(() -> PreviewPolicy.check(projected, untrusted)).hasMessageContaining(
+                    "Deployment/web would mount a service account token (/spec/template/spec/volumes/1 projects a"
+                            + " serviceAccountToken)").message().doesNotContain("volumes/0");
+        }
     }
 }
