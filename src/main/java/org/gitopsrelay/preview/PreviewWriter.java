@@ -153,7 +153,8 @@ public class PreviewWriter {
             if (closed.contains(request.slug())) {
                 edit.write(ClosedPreviews.path(app.name()), closed.reopen(request.slug()).toYaml());
             }
-            PreviewPolicy.check(overlayCheck.render(snapshot, app.folder(), edit, preview.folder()), request.untrusted());
+            PreviewPolicy.check(overlayCheck.render(snapshot, app.folder(), edit, preview.folder()), request.untrusted(),
+                    app.folder());
             String verb = existing.isPresent() ? "Update" : "Open";
             return Plan.commit(new Upsert(existing.isPresent() ? Outcome.UPDATED : Outcome.CREATED, preview, null),
                     new PlannedCommit(edit, verb + " preview " + preview.slug() + " of " + app.name() + ": "

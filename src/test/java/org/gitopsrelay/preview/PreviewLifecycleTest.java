@@ -263,6 +263,34 @@ class PreviewLifecycleTest {
     }
 
     @Test
+    void anAppWhoseCopyOfThePreviewComponentPredatesItsNetworkPoliciesIsToldToCopyItAgain() throws Exception {
+        Path clone = onboard("legacy", """
+                source: {repository: github.com/example/legacy}
+                image: {repository: registry.example.org/example/legacy}
+                environments: {}
+                previews: {pullRequests: true}
+                """);
+        // The component as it was before it had networkpolicy.yaml.
+        Path component = clone.resolve("apps/legacy/components/preview");
+        String kustomization = Files.readString(component.resolve("kustomization.yaml"));
+        String outdated = kustomization.replace("  - networkpolicy.yaml\n", "");
+        assertThat(outdated).isNotEqualTo(kustomization);
+        Files.writeString(component.resolve("kustomization.yaml"), outdated);
+        Files.delete(component.resolve("networkpolicy.yaml"));
+        git(clone, "commit", "-qam", "The preview component of an app onboarded long ago");
+        TestApps.push(clone);
+
+        String opened = github("pull_request", pullRequest("opened", 1, "feature/open", Fixtures.sha(), false)
+                .replace("example/demo", "example/legacy")).statusCode(202).extract().path("events[0]");
+
+        PreviewRefused refused = await(PreviewRefused.class, opened);
+        assertThat(refused.reason()).contains("has no default-deny NetworkPolicy", "copy"
+                + " kustomize-base/components/preview (and preview-database) into apps/legacy/components/ again");
+        assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "-r", "--name-only", "main", "apps/legacy"))
+                .doesNotContain("previews/");
+    }
+
+    @Test
     void aPreviewWithoutActivityExpiresAtItsTtlAndTheSweepRemovesIt() {
         int number = newNumber();
         String opened = github("pull_request", pullRequest("opened", number, "feature/idle", Fixtures.sha(), false))
