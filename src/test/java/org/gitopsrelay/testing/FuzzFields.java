@@ -19,7 +19,7 @@ public final class FuzzFields {
      * How long each fuzz test fuzzes in {@code ./mvnw verify} (the {@code fuzz} execution of surefire); the seeds under
      * {@code <TestClass>Inputs/} run first. {@code bench/fuzz.sh} runs them longer.
      */
-    public static final String IN_SUITE = "6s";
+    public static final String IN_SUITE = "3s";
 
     private FuzzFields() {
     }
