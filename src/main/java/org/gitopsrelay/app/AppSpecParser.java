@@ -42,6 +42,8 @@ public final class AppSpecParser {
             "staging", new String[] { "branch", "main" },
             "production", new String[] { "tag", "v*" });
 
+    private static final String LONGEST_SHA = "a".repeat(64);
+
     private AppSpecParser() {
     }
 
@@ -303,11 +305,14 @@ public final class AppSpecParser {
     }
 
     private static void checkTemplate(String where, String template, List<String> problems) {
-        String stripped = template.replace("{sha}", "a").replace("{shortSha}", "a").replace("{tag}", "a")
-                .replace("{branch}", "a");
+        // {sha} as long as a commit SHA can be (SHA-256): a template is refused here rather than at every push if
+        // the tags it makes would be longer than the 128 characters of an image tag.
+        String stripped = template.replace("{sha}", LONGEST_SHA).replace("{shortSha}", "a".repeat(7))
+                .replace("{tag}", "a").replace("{branch}", "a");
         if (!Names.isImageTag(stripped)) {
             problems.add(where + " '" + template + "' is not an image tag template (letters, digits, '.', '_', '-'"
-                    + " and the placeholders {sha}, {shortSha}, {tag}, {branch})");
+                    + " and the placeholders {sha}, {shortSha}, {tag}, {branch}; at most 128 characters with a"
+                    + " 64-character {sha})");
         }
     }
 

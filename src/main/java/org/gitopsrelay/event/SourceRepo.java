@@ -38,8 +38,11 @@ public record SourceRepo(String host, String path) {
             host = uri.getHost() == null ? "" : uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
             path = uri.getPath() == null ? "" : uri.getPath();
         } else if (s.matches("[^/@]+@[^:/]+:.+")) {
-            host = s.substring(s.indexOf('@') + 1, s.indexOf(':'));
-            path = s.substring(s.indexOf(':') + 1);
+            // The host ends at the first ':' after the '@': the user part may hold one too (found by fuzzing).
+            int at = s.indexOf('@');
+            int colon = s.indexOf(':', at);
+            host = s.substring(at + 1, colon);
+            path = s.substring(colon + 1);
         } else {
             int slash = s.indexOf('/');
             if (slash < 0) {

@@ -26,7 +26,11 @@ public final class KustomizationFile {
             .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
             .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
             .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
-            .build());
+            .build())
+            // A number the file holds is written back as it was read: as a double, 1.10 would come back as 1.1 and
+            // 9e99999 as Infinity, which no YAML reader takes for a number (found by KustomizationFileFuzzTest).
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .setNodeFactory(com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true));
 
     /**
      * Quotes every value that a YAML reader might take for a number ({@code 1234e56}, {@code 0x1f}, {@code 1_000},

@@ -112,6 +112,11 @@ public final class GitHubPayloads {
         SourceRepo repo = repository(body);
         String action = Json.text(body, "action");
         int number = Json.integer(body, "number");
+        if (number < 1) {
+            // Its preview would be pr-<number>: refused here, not in the handler after a 202.
+            throw new RelayException(Reason.MALFORMED_PAYLOAD, "The field 'number' must be a pull request number"
+                    + " (1 or more), not " + number);
+        }
         String headSha = Json.text(body, "pull_request.head.sha").toLowerCase(Locale.ROOT);
         if (!Names.isCommitSha(headSha)) {
             throw new RelayException(Reason.MALFORMED_PAYLOAD, "The field 'pull_request.head.sha' is not a commit SHA");

@@ -1,8 +1,8 @@
 package org.gitopsrelay.webhook;
 
 import java.io.IOException;
+import java.time.DateTimeException;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.shared.RelayException;
@@ -84,12 +84,13 @@ final class Json {
         if (node == null) {
             return null;
         }
-        if (node.isNumber()) {
-            return Instant.ofEpochSecond(node.asLong());
-        }
         try {
+            if (node.isNumber()) {
+                return Instant.ofEpochSecond(node.asLong());
+            }
             return java.time.OffsetDateTime.parse(node.asText()).toInstant();
-        } catch (DateTimeParseException e) {
+        } catch (DateTimeException e) {
+            // A parse error, or a number of seconds beyond what an Instant holds (1e30).
             throw new RelayException(Reason.MALFORMED_PAYLOAD, "The field '" + path + "' is not a time: " + node.asText());
         }
     }

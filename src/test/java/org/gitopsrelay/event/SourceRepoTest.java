@@ -23,6 +23,11 @@ class SourceRepoTest {
                 .isEqualTo("gitlab.example.org:8443/group/sub/app");
     }
 
+    @Test
+    void anScpFormWhoseUserHoldsAColonNamesTheHostAfterTheAt() {
+        assertThat(SourceRepo.parse("user:pw@git.example.org:team/app.git").key()).isEqualTo("git.example.org/team/app");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = { "", "demo", "https://github.com/../etc/passwd", "https://github.com/a/b c",
             "https://github.com/only-owner", "file:///etc/passwd" })

@@ -71,6 +71,14 @@ class KustomizationFileTest {
     }
 
     @Test
+    void aNumberTheFileHoldsIsWrittenBackAsItWasRead() {
+        String yaml = KustomizationFile.parse("labels:\n  version: 1.10\n  big: 9e97887\n  ratio: 0.1000000000000000000001\n")
+                .image("app-image", "registry.example.org/shop", "1").toYaml();
+        assertThat(yaml).contains("version: 1.10").contains("ratio: 0.1000000000000000000001").doesNotContain("Infinity");
+        assertThat(KustomizationFile.parse(yaml).tree().get("labels").get("big").isNumber()).as(yaml).isTrue();
+    }
+
+    @Test
     void aNullAnnotationIsRemoved() {
         KustomizationFile file = KustomizationFile.parse("resources: []\n").annotation("source-time", "x")
                 .annotation("source-time", null);
