@@ -9,8 +9,8 @@ import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.GitChange;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.SourceRepo;
-import org.gitopsrelay.pipeline.RelayException;
-import org.gitopsrelay.pipeline.RelayException.Reason;
+import org.gitopsrelay.shared.RelayException;
+import org.gitopsrelay.shared.RelayException.Reason;
 import org.gitopsrelay.testing.FuzzFields;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
