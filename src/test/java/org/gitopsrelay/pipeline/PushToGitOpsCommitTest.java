@@ -409,21 +409,26 @@ class PushToGitOpsCommitTest {
         assertThat(git(remote(), "log", "--format=%B", "main")).doesNotContain(sha).doesNotContain(forged.id());
     }
 
-    @Test
-    void aPushClaimingAFarFutureTimeCannotMakeTheNextRealPushStale() throws Exception {
+    /** Onboards app {@code name} of repository example/{@code name}, staging following main, with this overlay. */
+    private void onboardWithStaging(String name, String overlay) throws Exception {
         Path clone = freshClone();
-        Path overlay = Files.createDirectories(clone.resolve("apps/clocky/envs/staging"));
-        Files.writeString(clone.resolve("apps/clocky/app.yaml"), """
-                source: {repository: github.com/example/clocky}
-                image: {repository: registry.example.org/example/clocky}
+        Path folder = Files.createDirectories(clone.resolve("apps/" + name + "/envs/staging"));
+        Files.writeString(clone.resolve("apps/" + name + "/app.yaml"), """
+                source: {repository: github.com/example/%1$s}
+                image: {repository: registry.example.org/example/%1$s}
                 environments:
                   staging: {branch: main}
-                """);
-        Files.writeString(overlay.resolve("kustomization.yaml"), "resources: []\n");
+                """.formatted(name));
+        Files.writeString(folder.resolve("kustomization.yaml"), overlay);
         git(clone, "add", "-A");
-        git(clone, "commit", "-qm", "Onboard clocky");
+        git(clone, "commit", "-qm", "Onboard " + name);
         TestApps.push(clone);
         registrySync.refresh();
+    }
+
+    @Test
+    void aPushClaimingAFarFutureTimeCannotMakeTheNextRealPushStale() throws Exception {
+        onboardWithStaging("clocky", "resources: []\n");
 
         long year2100 = Instant.parse("2100-01-01T00:00:00Z").getEpochSecond();
         String forward = github("push", Fixtures.text(Fixtures.push("github-push-main", Fixtures.sha(), year2100))
@@ -446,20 +451,9 @@ class PushToGitOpsCommitTest {
 
     @Test
     void anOverlayDeployedWithAFutureTimeBeforeTimesWereClampedDoesNotHoldBackTheNextPush() throws Exception {
-        Path clone = freshClone();
-        Path overlay = Files.createDirectories(clone.resolve("apps/stuck/envs/staging"));
-        Files.writeString(clone.resolve("apps/stuck/app.yaml"), """
-                source: {repository: github.com/example/stuck}
-                image: {repository: registry.example.org/example/stuck}
-                environments:
-                  staging: {branch: main}
-                """);
-        Files.writeString(overlay.resolve("kustomization.yaml"), KustomizationFile.parse("resources: []\n")
+        // Deployed long ago, by a version that did not clamp times, with a time from the future.
+        onboardWithStaging("stuck", KustomizationFile.parse("resources: []\n")
                 .annotation("source-time", "2100-01-01T00:00:00Z").toYaml());
-        git(clone, "add", "-A");
-        git(clone, "commit", "-qm", "Onboard stuck, deployed long ago with a time from the future");
-        TestApps.push(clone);
-        registrySync.refresh();
 
         String sha = Fixtures.sha();
         String eventId = github("push", Fixtures.text(Fixtures.push("github-push-main", sha, Fixtures.nextPushTime()))

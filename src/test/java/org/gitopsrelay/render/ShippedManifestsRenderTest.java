@@ -18,6 +18,7 @@ import org.gitopsrelay.preview.PreviewPolicy;
 import org.gitopsrelay.testing.NetworkPolicies;
 import org.gitopsrelay.testing.NetworkPolicies.Peer;
 import org.gitopsrelay.testing.RenderedManifests;
+import org.gitopsrelay.testing.TestApps;
 import org.gitopsrelay.testing.TestConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -264,7 +265,7 @@ class ShippedManifestsRenderTest {
     @ValueSource(strings = { "automountServiceAccountToken: true", "serviceAccountName: default" })
     void aPreviewNeverMountsAServiceAccountTokenWhateverTheBaseSays(String baseSays) throws IOException {
         Path copy = Files.createTempDirectory(tmp, "kustomize-base");
-        copyTree(Path.of("kustomize-base"), copy);
+        TestApps.copy(Path.of("kustomize-base"), copy);
         Path deployment = copy.resolve("base/deployment.yaml");
         String original = Files.readString(deployment);
         Files.writeString(deployment, original.replace("automountServiceAccountToken: false", baseSays));
@@ -337,18 +338,6 @@ class ShippedManifestsRenderTest {
         return name(preview.ofKind("Namespace").get(0));
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path file : (Iterable<Path>) files::iterator) {
-                Path target = to.resolve(from.relativize(file).toString());
-                if (Files.isDirectory(file)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(file, target);
-                }
-            }
-        }
-    }
 
     private static Map<String, String> podLabels(JsonNode deployment) {
         return labels(deployment.path("spec").path("template").path("metadata").path("labels"));

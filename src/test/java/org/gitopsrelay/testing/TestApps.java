@@ -72,7 +72,8 @@ public final class TestApps {
         }
     }
 
-    private static void copy(Path from, Path to) throws Exception {
+    /** Copies a folder and everything in it. */
+    public static void copy(Path from, Path to) throws java.io.IOException {
         try (var files = Files.walk(from)) {
             for (Path file : (Iterable<Path>) files::iterator) {
                 Path target = to.resolve(from.relativize(file).toString());
