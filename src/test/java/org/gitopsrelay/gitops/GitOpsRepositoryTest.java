@@ -536,6 +536,41 @@ class GitOpsRepositoryTest {
         assertThat(unchanged).isPositive();
     }
 
+    @Test
+    void foldersTheEditDoesNotNameAreNeverRead() throws Exception {
+        // A root whose "other" folder is an object the database does not even hold: an edit of apps/ must not need it.
+        try (org.eclipse.jgit.lib.Repository repo = new org.eclipse.jgit.storage.file.FileRepositoryBuilder()
+                .setGitDir(tmp.resolve("partial.git").toFile()).build()) {
+            repo.create(true);
+            try (org.eclipse.jgit.lib.ObjectInserter inserter = repo.newObjectInserter();
+                    org.eclipse.jgit.lib.ObjectReader reader = repo.newObjectReader()) {
+                org.eclipse.jgit.lib.TreeFormatter apps = new org.eclipse.jgit.lib.TreeFormatter();
+                apps.append("app.yaml", org.eclipse.jgit.lib.FileMode.REGULAR_FILE,
+                        inserter.insert(org.eclipse.jgit.lib.Constants.OBJ_BLOB, new byte[] { 'x' }));
+                org.eclipse.jgit.lib.TreeFormatter root = new org.eclipse.jgit.lib.TreeFormatter();
+                root.append("apps", org.eclipse.jgit.lib.FileMode.TREE, inserter.insert(apps));
+                org.eclipse.jgit.lib.ObjectId missing = org.eclipse.jgit.lib.ObjectId
+                        .fromString("0123456789abcdef0123456789abcdef01234567");
+                root.append("other", org.eclipse.jgit.lib.FileMode.TREE, missing);
+                org.eclipse.jgit.lib.ObjectId tree = inserter.insert(root);
+
+                org.eclipse.jgit.lib.ObjectId edited = TreeUpdate.apply(reader, inserter, tree,
+                        new TreeEdit().write("apps/previews/pr-1/kustomization.yaml", "a: 1\n").remove("apps/app.yaml"));
+                inserter.flush();
+
+                try (org.eclipse.jgit.treewalk.TreeWalk walk = new org.eclipse.jgit.treewalk.TreeWalk(reader)) {
+                    walk.addTree(edited);
+                    List<String> entries = new java.util.ArrayList<>();
+                    while (walk.next()) {
+                        entries.add(walk.getPathString() + " " + walk.getObjectId(0).name());
+                    }
+                    assertThat(entries).hasSize(2).contains("other " + missing.name());
+                }
+                assertThat(reader.has(missing)).isFalse();
+            }
+        }
+    }
+
     private static boolean nested(String a, String b) {
         return a.startsWith(b + "/") || b.startsWith(a + "/");
     }
