@@ -571,6 +571,78 @@ class GitOpsRepositoryTest {
         }
     }
 
+    @Test
+    void aRenderCopyLeavesOutFoldersUnreadAndPreviewsAreCountedWithoutOpeningThem() throws Exception {
+        // Preview pr-2's folder is an object the database does not hold: leaving it out must not need it.
+        try (org.eclipse.jgit.lib.Repository repo = new org.eclipse.jgit.storage.file.FileRepositoryBuilder()
+                .setGitDir(tmp.resolve("partial.git").toFile()).build()) {
+            repo.create(true);
+            org.eclipse.jgit.lib.ObjectId commit;
+            try (org.eclipse.jgit.lib.ObjectInserter inserter = repo.newObjectInserter();
+                    org.eclipse.jgit.lib.ObjectReader reader = repo.newObjectReader()) {
+                org.eclipse.jgit.lib.ObjectId tree = TreeUpdate.apply(reader, inserter, null, new TreeEdit()
+                        .write("apps/demo/base/kustomization.yaml", "base\n")
+                        .write("apps/demo/previews/pr-1/kustomization.yaml", "pr-1\n")
+                        .write("apps/demo/previews/pr-3/kustomization.yaml", "pr-3\n")
+                        .write("apps/demo/previews/notes.txt", "not a preview\n"));
+                org.eclipse.jgit.lib.ObjectId previews;
+                try (org.eclipse.jgit.treewalk.TreeWalk walk = org.eclipse.jgit.treewalk.TreeWalk.forPath(reader,
+                        "apps/demo/previews", tree)) {
+                    previews = walk.getObjectId(0);
+                }
+                // pr-2 is added by hand, pointing at a folder that is not there.
+                org.eclipse.jgit.lib.TreeFormatter withMissing = new org.eclipse.jgit.lib.TreeFormatter();
+                try (org.eclipse.jgit.treewalk.TreeWalk walk = new org.eclipse.jgit.treewalk.TreeWalk(reader)) {
+                    walk.addTree(previews);
+                    while (walk.next()) {
+                        if (walk.getNameString().equals("pr-3")) {
+                            withMissing.append("pr-2", org.eclipse.jgit.lib.FileMode.TREE,
+                                    org.eclipse.jgit.lib.ObjectId.fromString("0123456789abcdef0123456789abcdef01234567"));
+                        }
+                        withMissing.append(walk.getNameString(), walk.getFileMode(0), walk.getObjectId(0));
+                    }
+                }
+                org.eclipse.jgit.lib.ObjectId previewsTree = inserter.insert(withMissing);
+                org.eclipse.jgit.lib.TreeFormatter demo = new org.eclipse.jgit.lib.TreeFormatter();
+                try (org.eclipse.jgit.treewalk.TreeWalk walk = org.eclipse.jgit.treewalk.TreeWalk.forPath(reader,
+                        "apps/demo/base", tree)) {
+                    demo.append("base", org.eclipse.jgit.lib.FileMode.TREE, walk.getObjectId(0));
+                }
+                demo.append("previews", org.eclipse.jgit.lib.FileMode.TREE, previewsTree);
+                org.eclipse.jgit.lib.TreeFormatter apps = new org.eclipse.jgit.lib.TreeFormatter();
+                apps.append("demo", org.eclipse.jgit.lib.FileMode.TREE, inserter.insert(demo));
+                org.eclipse.jgit.lib.TreeFormatter root = new org.eclipse.jgit.lib.TreeFormatter();
+                root.append("apps", org.eclipse.jgit.lib.FileMode.TREE, inserter.insert(apps));
+                org.eclipse.jgit.lib.CommitBuilder builder = new org.eclipse.jgit.lib.CommitBuilder();
+                builder.setTreeId(inserter.insert(root));
+                org.eclipse.jgit.lib.PersonIdent someone = new org.eclipse.jgit.lib.PersonIdent("t", "t@example.org");
+                builder.setAuthor(someone);
+                builder.setCommitter(someone);
+                builder.setMessage("previews");
+                commit = inserter.insert(builder);
+                inserter.flush();
+            }
+            try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(repo)) {
+                Snapshot snapshot = new Snapshot(repo, commit, walk.parseCommit(commit).getTree());
+                Path target = Files.createDirectories(tmp.resolve("render"));
+                String previews = "apps/demo/previews/";
+                String self = "apps/demo/previews/pr-1/";
+
+                snapshot.materialize("apps/demo", new TreeEdit().write(self + "patch.yaml", "patch\n"), target,
+                        path -> path.equals(previews) || !path.startsWith(previews) || path.startsWith(self));
+
+                try (java.util.stream.Stream<Path> files = Files.walk(target)) {
+                    assertThat(files.filter(Files::isRegularFile).map(file -> target.relativize(file).toString()))
+                            .containsExactlyInAnyOrder("apps/demo/base/kustomization.yaml",
+                                    "apps/demo/previews/pr-1/kustomization.yaml", "apps/demo/previews/pr-1/patch.yaml");
+                }
+                assertThat(snapshot.countFolders("apps/demo/previews")).isEqualTo(3);
+                assertThat(snapshot.countFolders("apps/demo/base")).isZero();
+                assertThat(snapshot.countFolders("apps/nowhere")).isZero();
+            }
+        }
+    }
+
     private static boolean nested(String a, String b) {
         return a.startsWith(b + "/") || b.startsWith(a + "/");
     }
