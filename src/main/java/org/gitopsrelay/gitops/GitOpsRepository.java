@@ -16,13 +16,7 @@ import jakarta.inject.Inject;
 
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
-import org.eclipse.jgit.dircache.DirCache;
-import org.eclipse.jgit.dircache.DirCacheBuilder;
-import org.eclipse.jgit.dircache.DirCacheEditor;
-import org.eclipse.jgit.dircache.DirCacheEntry;
 import org.eclipse.jgit.lib.CommitBuilder;
-import org.eclipse.jgit.lib.Constants;
-import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectReader;
@@ -36,7 +30,6 @@ import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.PushResult;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.RemoteRefUpdate;
-import org.eclipse.jgit.treewalk.TreeWalk;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.shared.RelayException;
 import org.gitopsrelay.shared.RelayException.Reason;
@@ -278,29 +271,7 @@ public class GitOpsRepository {
         Repository repository = repository();
         try (ObjectInserter inserter = repository.newObjectInserter();
                 ObjectReader reader = repository.newObjectReader()) {
-            DirCache index = DirCache.newInCore();
-            DirCacheBuilder builder = index.builder();
-            if (snapshot.tree() != null) {
-                builder.addTree(new byte[0], DirCacheEntry.STAGE_0, reader, snapshot.tree());
-            }
-            builder.finish();
-            DirCacheEditor editor = index.editor();
-            for (String removal : plan.edit().removals()) {
-                editor.add(isFolder(reader, snapshot, removal) ? new DirCacheEditor.DeleteTree(removal)
-                        : new DirCacheEditor.DeletePath(removal));
-            }
-            for (var write : plan.edit().writes().entrySet()) {
-                ObjectId blob = inserter.insert(Constants.OBJ_BLOB, write.getValue());
-                editor.add(new DirCacheEditor.PathEdit(write.getKey()) {
-                    @Override
-                    public void apply(DirCacheEntry entry) {
-                        entry.setFileMode(FileMode.REGULAR_FILE);
-                        entry.setObjectId(blob);
-                    }
-                });
-            }
-            editor.finish();
-            ObjectId tree = index.writeTree(inserter);
+            ObjectId tree = TreeUpdate.apply(reader, inserter, snapshot.tree(), plan.edit());
             if (snapshot.tree() != null && tree.equals(snapshot.tree().getId())) {
                 return null;
             }
@@ -318,15 +289,6 @@ public class GitOpsRepository {
             return id;
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot build the GitOps commit", e);
-        }
-    }
-
-    private static boolean isFolder(ObjectReader reader, Snapshot snapshot, String path) throws IOException {
-        if (snapshot.tree() == null) {
-            return false;
-        }
-        try (TreeWalk walk = TreeWalk.forPath(reader, path, snapshot.tree())) {
-            return walk != null && walk.getFileMode(0).equals(FileMode.TREE);
         }
     }
 

@@ -18,6 +18,7 @@ import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevTree;
 import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.treewalk.CanonicalTreeParser;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.treewalk.filter.AndTreeFilter;
 import org.eclipse.jgit.treewalk.filter.PathFilter;
@@ -153,6 +154,29 @@ public final class Snapshot {
         }
     }
 
+    /** How many folders {@code dir} holds directly: one read of its listing, no name decoded, no folder opened. */
+    public int countFolders(String dir) {
+        if (tree == null) {
+            return 0;
+        }
+        try (ObjectReader reader = repository.newObjectReader();
+                TreeWalk parent = TreeWalk.forPath(reader, TreeEdit.checked(dir), tree)) {
+            if (parent == null || !parent.getFileMode(0).equals(FileMode.TREE)) {
+                return 0;
+            }
+            int count = 0;
+            for (CanonicalTreeParser children = new CanonicalTreeParser(null, reader, parent.getObjectId(0)); !children
+                    .eof(); children.next()) {
+                if (children.getEntryFileMode().equals(FileMode.TREE)) {
+                    count++;
+                }
+            }
+            return count;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + dir, e);
+        }
+    }
+
     /**
      * Writes the files below {@code dir}, with {@code edit} applied, under {@code target} (at the same relative
      * paths), so that a tool such as Kustomize can read them. Only that folder is written: its cost follows the size
@@ -162,17 +186,28 @@ public final class Snapshot {
         materialize(dir, edit, target, path -> true);
     }
 
-    /** As above, writing only the paths {@code include} accepts. */
+    /**
+     * As above, writing only the paths {@code include} accepts. It is asked about each file below {@code dir}, and
+     * about each folder below it, by its path with a trailing '/': a folder it refuses is skipped whole, without
+     * reading what it holds (so that a render can leave ten thousand previews out for the cost of one listing).
+     */
     public void materialize(String dir, TreeEdit edit, Path target, java.util.function.Predicate<String> include) {
         String prefix = TreeEdit.checked(dir) + "/";
         try {
             if (tree != null) {
                 try (ObjectReader reader = repository.newObjectReader(); TreeWalk walk = new TreeWalk(reader)) {
                     walk.addTree(tree);
-                    walk.setRecursive(true);
+                    walk.setRecursive(false);
                     walk.setFilter(PathFilter.create(dir));
                     while (walk.next()) {
                         String path = walk.getPathString();
+                        if (walk.isSubtree()) {
+                            // The filter lets through only dir, the folders above it, and what is below it.
+                            if (!path.startsWith(prefix) || include.test(path + "/") && !removed(path, edit)) {
+                                walk.enterSubtree();
+                            }
+                            continue;
+                        }
                         if (!include.test(path) || removed(path, edit) || walk.getFileMode(0).equals(FileMode.GITLINK)) {
                             continue;
                         }

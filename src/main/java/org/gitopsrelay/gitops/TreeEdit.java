@@ -15,8 +15,18 @@ public final class TreeEdit {
     private final Map<String, byte[]> writes = new LinkedHashMap<>();
     private final Set<String> removals = new LinkedHashSet<>();
 
+    /**
+     * Writes a file (replacing a file or folder there, and any file where the path needs a folder). One edit
+     * cannot write a path both as a file and as a folder ({@code a} and {@code a/b}): which would win is undefined.
+     */
     public TreeEdit write(String path, String content) {
-        writes.put(checked(path), content.getBytes(StandardCharsets.UTF_8));
+        checked(path);
+        for (String written : writes.keySet()) {
+            if (written.startsWith(path + "/") || path.startsWith(written + "/")) {
+                throw new IllegalArgumentException("written both as a file and as a folder: " + path + ", " + written);
+            }
+        }
+        writes.put(path, content.getBytes(StandardCharsets.UTF_8));
         return this;
     }
 

@@ -58,7 +58,7 @@ public class PreviewsLive {
             }
         });
         for (String app : apps) {
-            int count = snapshot.folders("apps/" + app + "/previews").size();
+            int count = snapshot.countFolders("apps/" + app + "/previews");
             live.computeIfAbsent(app, this::register).set(count);
         }
     }

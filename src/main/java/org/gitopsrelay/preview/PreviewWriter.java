@@ -124,7 +124,7 @@ public class PreviewWriter {
                 return Plan.nothing(Upsert.of(Outcome.STALE));
             }
             if (existing.isEmpty()) {
-                int live = snapshot.folders("apps/" + app.name() + "/previews").size();
+                int live = snapshot.countFolders("apps/" + app.name() + "/previews");
                 if (live >= app.previews().max()) {
                     return Plan.nothing(new Upsert(Outcome.REFUSED, null, "app " + app.name() + " already has " + live
                             + " live previews, its cap (previews.max); the preview is created at the next push once"

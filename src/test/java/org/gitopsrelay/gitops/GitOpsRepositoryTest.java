@@ -322,6 +322,331 @@ class GitOpsRepositoryTest {
                 e -> assertThat(e.reason()).isEqualTo(Reason.GIT_UNAVAILABLE));
     }
 
+    // The tree a change makes, compared with the one git itself writes for the same edit (done on a clone's files,
+    // then `git add -A` and `git write-tree`): the ids must be the same, byte for byte.
+
+    private final AtomicInteger clones = new AtomicInteger();
+
+    /** Commits files (path, content, path, content...) to the remote as a person would. */
+    private void seed(String... pathsAndContents) {
+        Path clone = tmp.resolve("seeder-" + clones.incrementAndGet());
+        git(tmp, "clone", "-q", remote.toString(), clone.toString());
+        for (int i = 0; i < pathsAndContents.length; i += 2) {
+            write(clone.resolve(pathsAndContents[i]), pathsAndContents[i + 1]);
+        }
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "seed more");
+        git(clone, "push", "-q", "origin", "HEAD:main");
+    }
+
+    /** Applies the edit through the relay and checks that the branch's new tree is the one git writes. */
+    private void assertRelayWritesTheTreeGitWrites(TreeEdit edit) {
+        Path clone = tmp.resolve("cli-" + clones.incrementAndGet());
+        git(tmp, "clone", "-q", remote.toString(), clone.toString());
+        String expected = treeByGit(clone, edit);
+
+        CommitOutcome outcome = Planners.apply(repository,
+                snapshot -> Optional.of(new PlannedCommit(edit, "edit", List.of("event-1"))));
+
+        assertThat(outcome.changed()).isTrue();
+        assertThat(git(remote, "rev-parse", "main^{tree}").trim()).isEqualTo(expected);
+        assertThat(git(remote, "fsck", "--strict", "--no-dangling")).doesNotContain("error", "warning");
+    }
+
+    /** The edit done with files and the git command line: removals first, then writes. */
+    private static String treeByGit(Path clone, TreeEdit edit) {
+        for (String removal : edit.removals()) {
+            deleteAll(clone.resolve(removal));
+        }
+        for (var write : edit.writes().entrySet()) {
+            Path file = clone.resolve(write.getKey());
+            // A file where the path needs a folder goes, and so does a folder where it needs a file.
+            for (Path ancestor = file.getParent(); !ancestor.equals(clone); ancestor = ancestor.getParent()) {
+                if (Files.isRegularFile(ancestor, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    deleteAll(ancestor);
+                }
+            }
+            if (Files.isDirectory(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                deleteAll(file);
+            }
+            try {
+                Files.createDirectories(file.getParent());
+                Files.write(file, write.getValue());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        git(clone, "add", "-A");
+        return git(clone, "write-tree").trim();
+    }
+
+    private static void deleteAll(Path path) {
+        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(path)) {
+            for (Path each : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(each);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void newNestedFoldersAreWrittenAsGitWritesThem() {
+        assertRelayWritesTheTreeGitWrites(new TreeEdit()
+                .write("apps/shop/previews/pr-1/kustomization.yaml", "a: 1\n")
+                .write("apps/shop/previews/pr-1/patches/deep/er/patch.yaml", "b: 1\n")
+                .write("apps/cart/app.yaml", "source: {repository: github.com/example/cart}\n")
+                .write("README.md", "hello\n"));
+    }
+
+    @Test
+    void namesThatSortAroundTheSlashAreInGitsOrder() {
+        // A folder sorts as if its name ended with '/': a-b, a.b, a/, a0, but the file a before a-b.
+        seed("apps/dirs/a/x", "1\n", "apps/files/a", "1\n");
+        assertRelayWritesTheTreeGitWrites(new TreeEdit()
+                .write("apps/dirs/a-b", "2\n")
+                .write("apps/dirs/a.b", "3\n")
+                .write("apps/dirs/a0", "4\n")
+                .write("apps/dirs/a0b/x", "5\n")
+                .write("apps/dirs/a/y", "6\n")
+                .write("apps/files/a-b", "7\n")
+                .write("apps/files/a.b/x", "8\n")
+                .write("apps/files/a0/x", "9\n")
+                .write("apps/files/a!", "10\n"));
+    }
+
+    @Test
+    void aFileBecomesAFolderAndAFolderAFile() {
+        seed("apps/shop/config", "file\n", "apps/shop/envs/staging/kustomization.yaml", "a: 1\n",
+                "apps/shop/envs/staging/patch.yaml", "b: 1\n");
+        assertRelayWritesTheTreeGitWrites(new TreeEdit()
+                .write("apps/shop/config/settings.yaml", "now a folder\n")
+                .write("apps/shop/envs/staging", "now a file\n"));
+    }
+
+    @Test
+    void removingTheLastFileOfAFolderRemovesTheFolderAndItsEmptiedParents() {
+        seed("apps/shop/previews/pr-1/kustomization.yaml", "a: 1\n", "apps/shop/envs/staging/kustomization.yaml",
+                "a: 1\n");
+        assertRelayWritesTheTreeGitWrites(new TreeEdit().remove("apps/shop/previews/pr-1/kustomization.yaml"));
+        assertThat(git(remote, "ls-tree", "-r", "--name-only", "main")).doesNotContain("previews");
+    }
+
+    @Test
+    void removingAWholeFolderRemovesEverythingBelowItAsGitDoes() {
+        seed("apps/shop/previews/pr-1/kustomization.yaml", "a: 1\n", "apps/shop/previews/pr-1/deep/patch.yaml",
+                "b: 1\n", "apps/shop/previews/pr-2/kustomization.yaml", "c: 1\n");
+        assertRelayWritesTheTreeGitWrites(new TreeEdit().remove("apps/shop/previews/pr-1").remove("apps/nowhere"));
+        assertThat(git(remote, "ls-tree", "-r", "--name-only", "main"))
+                .isEqualTo("apps/shop/app.yaml\napps/shop/previews/pr-2/kustomization.yaml\n");
+    }
+
+    @Test
+    void aFolderRemovedAndWrittenAgainInOneEditHoldsOnlyTheNewFiles() {
+        seed("apps/shop/previews/pr-1/kustomization.yaml", "a: 1\n", "apps/shop/previews/pr-1/old.yaml", "b: 1\n");
+        assertRelayWritesTheTreeGitWrites(new TreeEdit().remove("apps/shop/previews/pr-1")
+                .write("apps/shop/previews/pr-1/kustomization.yaml", "a: 2\n"));
+    }
+
+    @Test
+    void removingEverythingLeavesTheEmptyTree() {
+        assertRelayWritesTheTreeGitWrites(new TreeEdit().remove("apps"));
+        assertThat(git(remote, "rev-parse", "main^{tree}").trim())
+                .isEqualTo(org.eclipse.jgit.lib.Constants.EMPTY_TREE_ID.name());
+    }
+
+    @Test
+    void anEditThatChangesNothingCommitsNothing() {
+        seed("apps/shop/envs/staging/kustomization.yaml", "a: 1\n");
+        String before = git(remote, "rev-parse", "main");
+
+        CommitOutcome outcome = Planners.apply(repository, snapshot -> Optional.of(new PlannedCommit(new TreeEdit()
+                .write("apps/shop/envs/staging/kustomization.yaml", "a: 1\n")
+                .remove("apps/shop/envs/production")
+                .remove("apps/shop/app.yaml/below-a-file")
+                .remove("nowhere/at/all"), "nothing", List.of("event-1"))));
+
+        assertThat(outcome.changed()).isFalse();
+        assertThat(outcome.commit()).isEqualTo(before.trim());
+        assertThat(git(remote, "rev-parse", "main")).isEqualTo(before);
+    }
+
+    @Test
+    void randomEditsMakeTheTreesGitMakes() throws Exception {
+        // A working clone: git edits its files and writes the tree; the relay's builder edits the same tree in the
+        // same object database. Entries no edit names (an executable, a symbolic link) keep their modes.
+        Path clone = tmp.resolve("random");
+        git(tmp, "init", "-q", clone.toString());
+        write(clone.resolve("keep/run.sh"), "#!/bin/sh\n");
+        clone.resolve("keep/run.sh").toFile().setExecutable(true);
+        Files.createSymbolicLink(clone.resolve("keep/link"), Path.of("run.sh"));
+        git(clone, "add", "-A");
+        org.eclipse.jgit.lib.ObjectId tree = org.eclipse.jgit.lib.ObjectId.fromString(git(clone, "write-tree").trim());
+        String[] names = { "a", "a-b", "a.b", "a0", "b" };
+        String[] contents = { "1\n", "2\n", "3\n" };
+        java.util.Random random = new java.util.Random(12);
+        int unchanged = 0;
+        try (org.eclipse.jgit.lib.Repository repo = new org.eclipse.jgit.storage.file.FileRepositoryBuilder()
+                .setGitDir(clone.resolve(".git").toFile()).setMustExist(true).build();
+                org.eclipse.jgit.lib.ObjectReader reader = repo.newObjectReader()) {
+            for (int round = 0; round < 300; round++) {
+                List<String> files = new java.util.ArrayList<>();
+                try (org.eclipse.jgit.treewalk.TreeWalk walk = new org.eclipse.jgit.treewalk.TreeWalk(reader)) {
+                    walk.addTree(tree);
+                    walk.setRecursive(true);
+                    while (walk.next()) {
+                        files.add(walk.getPathString());
+                    }
+                }
+                TreeEdit edit = new TreeEdit();
+                int steps = 1 + random.nextInt(4);
+                for (int step = 0; step < steps; step++) {
+                    StringBuilder path = new StringBuilder(names[random.nextInt(names.length)]);
+                    for (int depth = random.nextInt(3); depth > 0; depth--) {
+                        path.append('/').append(names[random.nextInt(names.length)]);
+                    }
+                    if (random.nextInt(3) == 0) {
+                        // A file or folder that is there (often), or any path (which may not be).
+                        String target = !files.isEmpty() && random.nextBoolean()
+                                ? files.get(random.nextInt(files.size())) : path.toString();
+                        String[] segments = target.split("/");
+                        edit.remove(String.join("/", java.util.Arrays.copyOf(segments,
+                                1 + random.nextInt(segments.length))));
+                    } else if (edit.writes().keySet().stream().noneMatch(written -> nested(written, path.toString()))) {
+                        // (One edit never writes a path both as a file and as a folder: TreeEdit refuses it.)
+                        edit.write(path.toString(), contents[random.nextInt(contents.length)]);
+                    }
+                }
+                String expected = treeByGit(clone, edit);
+                org.eclipse.jgit.lib.ObjectId actual;
+                try (org.eclipse.jgit.lib.ObjectInserter inserter = repo.newObjectInserter()) {
+                    actual = TreeUpdate.apply(reader, inserter, tree, edit);
+                    inserter.flush();
+                }
+                assertThat(actual.name()).as("round %d: %s then %s on %s", round, edit.removals(),
+                        edit.writes().keySet(), files).isEqualTo(expected);
+                unchanged += actual.equals(tree) ? 1 : 0;
+                tree = actual;
+            }
+        }
+        // Some edits changed nothing, and the builder said so by giving the same tree back.
+        assertThat(unchanged).isPositive();
+    }
+
+    @Test
+    void foldersTheEditDoesNotNameAreNeverRead() throws Exception {
+        // A root whose "other" folder is an object the database does not even hold: an edit of apps/ must not need it.
+        try (org.eclipse.jgit.lib.Repository repo = new org.eclipse.jgit.storage.file.FileRepositoryBuilder()
+                .setGitDir(tmp.resolve("partial.git").toFile()).build()) {
+            repo.create(true);
+            try (org.eclipse.jgit.lib.ObjectInserter inserter = repo.newObjectInserter();
+                    org.eclipse.jgit.lib.ObjectReader reader = repo.newObjectReader()) {
+                org.eclipse.jgit.lib.TreeFormatter apps = new org.eclipse.jgit.lib.TreeFormatter();
+                apps.append("app.yaml", org.eclipse.jgit.lib.FileMode.REGULAR_FILE,
+                        inserter.insert(org.eclipse.jgit.lib.Constants.OBJ_BLOB, new byte[] { 'x' }));
+                org.eclipse.jgit.lib.TreeFormatter root = new org.eclipse.jgit.lib.TreeFormatter();
+                root.append("apps", org.eclipse.jgit.lib.FileMode.TREE, inserter.insert(apps));
+                org.eclipse.jgit.lib.ObjectId missing = org.eclipse.jgit.lib.ObjectId
+                        .fromString("0123456789abcdef0123456789abcdef01234567");
+                root.append("other", org.eclipse.jgit.lib.FileMode.TREE, missing);
+                org.eclipse.jgit.lib.ObjectId tree = inserter.insert(root);
+
+                org.eclipse.jgit.lib.ObjectId edited = TreeUpdate.apply(reader, inserter, tree,
+                        new TreeEdit().write("apps/previews/pr-1/kustomization.yaml", "a: 1\n").remove("apps/app.yaml"));
+                inserter.flush();
+
+                try (org.eclipse.jgit.treewalk.TreeWalk walk = new org.eclipse.jgit.treewalk.TreeWalk(reader)) {
+                    walk.addTree(edited);
+                    List<String> entries = new java.util.ArrayList<>();
+                    while (walk.next()) {
+                        entries.add(walk.getPathString() + " " + walk.getObjectId(0).name());
+                    }
+                    assertThat(entries).hasSize(2).contains("other " + missing.name());
+                }
+                assertThat(reader.has(missing)).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void aRenderCopyLeavesOutFoldersUnreadAndPreviewsAreCountedWithoutOpeningThem() throws Exception {
+        // Preview pr-2's folder is an object the database does not hold: leaving it out must not need it.
+        try (org.eclipse.jgit.lib.Repository repo = new org.eclipse.jgit.storage.file.FileRepositoryBuilder()
+                .setGitDir(tmp.resolve("partial.git").toFile()).build()) {
+            repo.create(true);
+            org.eclipse.jgit.lib.ObjectId commit;
+            try (org.eclipse.jgit.lib.ObjectInserter inserter = repo.newObjectInserter();
+                    org.eclipse.jgit.lib.ObjectReader reader = repo.newObjectReader()) {
+                org.eclipse.jgit.lib.ObjectId tree = TreeUpdate.apply(reader, inserter, null, new TreeEdit()
+                        .write("apps/demo/base/kustomization.yaml", "base\n")
+                        .write("apps/demo/previews/pr-1/kustomization.yaml", "pr-1\n")
+                        .write("apps/demo/previews/pr-3/kustomization.yaml", "pr-3\n")
+                        .write("apps/demo/previews/notes.txt", "not a preview\n"));
+                org.eclipse.jgit.lib.ObjectId previews;
+                try (org.eclipse.jgit.treewalk.TreeWalk walk = org.eclipse.jgit.treewalk.TreeWalk.forPath(reader,
+                        "apps/demo/previews", tree)) {
+                    previews = walk.getObjectId(0);
+                }
+                // pr-2 is added by hand, pointing at a folder that is not there.
+                org.eclipse.jgit.lib.TreeFormatter withMissing = new org.eclipse.jgit.lib.TreeFormatter();
+                try (org.eclipse.jgit.treewalk.TreeWalk walk = new org.eclipse.jgit.treewalk.TreeWalk(reader)) {
+                    walk.addTree(previews);
+                    while (walk.next()) {
+                        if (walk.getNameString().equals("pr-3")) {
+                            withMissing.append("pr-2", org.eclipse.jgit.lib.FileMode.TREE,
+                                    org.eclipse.jgit.lib.ObjectId.fromString("0123456789abcdef0123456789abcdef01234567"));
+                        }
+                        withMissing.append(walk.getNameString(), walk.getFileMode(0), walk.getObjectId(0));
+                    }
+                }
+                org.eclipse.jgit.lib.ObjectId previewsTree = inserter.insert(withMissing);
+                org.eclipse.jgit.lib.TreeFormatter demo = new org.eclipse.jgit.lib.TreeFormatter();
+                try (org.eclipse.jgit.treewalk.TreeWalk walk = org.eclipse.jgit.treewalk.TreeWalk.forPath(reader,
+                        "apps/demo/base", tree)) {
+                    demo.append("base", org.eclipse.jgit.lib.FileMode.TREE, walk.getObjectId(0));
+                }
+                demo.append("previews", org.eclipse.jgit.lib.FileMode.TREE, previewsTree);
+                org.eclipse.jgit.lib.TreeFormatter apps = new org.eclipse.jgit.lib.TreeFormatter();
+                apps.append("demo", org.eclipse.jgit.lib.FileMode.TREE, inserter.insert(demo));
+                org.eclipse.jgit.lib.TreeFormatter root = new org.eclipse.jgit.lib.TreeFormatter();
+                root.append("apps", org.eclipse.jgit.lib.FileMode.TREE, inserter.insert(apps));
+                org.eclipse.jgit.lib.CommitBuilder builder = new org.eclipse.jgit.lib.CommitBuilder();
+                builder.setTreeId(inserter.insert(root));
+                org.eclipse.jgit.lib.PersonIdent someone = new org.eclipse.jgit.lib.PersonIdent("t", "t@example.org");
+                builder.setAuthor(someone);
+                builder.setCommitter(someone);
+                builder.setMessage("previews");
+                commit = inserter.insert(builder);
+                inserter.flush();
+            }
+            try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(repo)) {
+                Snapshot snapshot = new Snapshot(repo, commit, walk.parseCommit(commit).getTree());
+                Path target = Files.createDirectories(tmp.resolve("render"));
+                String previews = "apps/demo/previews/";
+                String self = "apps/demo/previews/pr-1/";
+
+                snapshot.materialize("apps/demo", new TreeEdit().write(self + "patch.yaml", "patch\n"), target,
+                        path -> path.equals(previews) || !path.startsWith(previews) || path.startsWith(self));
+
+                try (java.util.stream.Stream<Path> files = Files.walk(target)) {
+                    assertThat(files.filter(Files::isRegularFile).map(file -> target.relativize(file).toString()))
+                            .containsExactlyInAnyOrder("apps/demo/base/kustomization.yaml",
+                                    "apps/demo/previews/pr-1/kustomization.yaml", "apps/demo/previews/pr-1/patch.yaml");
+                }
+                assertThat(snapshot.countFolders("apps/demo/previews")).isEqualTo(3);
+                assertThat(snapshot.countFolders("apps/demo/base")).isZero();
+                assertThat(snapshot.countFolders("apps/nowhere")).isZero();
+            }
+        }
+    }
+
+    private static boolean nested(String a, String b) {
+        return a.startsWith(b + "/") || b.startsWith(a + "/");
+    }
+
     private static void write(Path file, String content) {
         try {
             Files.createDirectories(file.getParent());

@@ -21,4 +21,14 @@ class TreeEditTest {
     void acceptsRepositoryPaths(String path) {
         assertThatCode(() -> new TreeEdit().write(path, "x").remove(path + "-old")).doesNotThrowAnyException();
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "apps/demo", "apps/demo/envs/staging/kustomization.yaml/x" })
+    void refusesAPathWrittenAsAFileAndAsAFolder(String path) {
+        TreeEdit edit = new TreeEdit().write("apps/demo/envs/staging/kustomization.yaml", "x");
+        assertThatThrownBy(() -> edit.write(path, "y")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("both as a file and as a folder");
+        assertThatCode(() -> edit.write("apps/demo-2/x", "y").write("apps/demo/envs/staging/kustomization.yaml", "z"))
+                .doesNotThrowAnyException();
+    }
 }
