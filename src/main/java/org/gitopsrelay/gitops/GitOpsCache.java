@@ -1,0 +1,140 @@
+package org.gitopsrelay.gitops;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.gitopsrelay.shared.RelayException;
+import org.gitopsrelay.shared.RelayException.Reason;
+
+/**
+ * The bare local copy of the remote branch ({@code <data-dir>/gitops-cache.git}), at the tracking ref the fetches
+ * and pushes move: what every {@link Snapshot} reads, and the history searched for the commit an event made.
+ */
+final class GitOpsCache implements AutoCloseable {
+
+    private final Path dir;
+    private final String branch;
+    private volatile Repository repository;
+
+    GitOpsCache(Path dir, String branch) {
+        this.dir = dir.toAbsolutePath().normalize();
+        this.branch = branch;
+    }
+
+    String trackingRef() {
+        return "refs/remotes/origin/" + branch;
+    }
+
+    Repository repository() {
+        Repository opened = repository;
+        if (opened == null) {
+            synchronized (this) {
+                if (repository == null) {
+                    repository = open();
+                }
+                opened = repository;
+            }
+        }
+        return opened;
+    }
+
+    private Repository open() {
+        try {
+            if (!Files.exists(dir.resolve("HEAD"))) {
+                Files.createDirectories(dir);
+                Git.init().setBare(true).setDirectory(dir.toFile()).setInitialBranch(branch).call().close();
+            }
+            return new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build();
+        } catch (IOException | GitAPIException e) {
+            throw new IllegalStateException("Cannot open the GitOps cache in " + dir, e);
+        }
+    }
+
+    /** The branch as last fetched or pushed. */
+    Snapshot current() {
+        Repository repo = repository();
+        try (RevWalk walk = new RevWalk(repo)) {
+            Ref ref = repo.exactRef(trackingRef());
+            if (ref == null) {
+                return empty();
+            }
+            RevCommit commit = walk.parseCommit(ref.getObjectId());
+            return new Snapshot(repo, commit.getId(), commit.getTree());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the GitOps cache", e);
+        }
+    }
+
+    Snapshot empty() {
+        return new Snapshot(repository(), null, null);
+    }
+
+    /** After a push, the cache knows the new tip without fetching it back. */
+    void moveTo(ObjectId commit) {
+        try {
+            RefUpdate update = repository().updateRef(trackingRef());
+            update.setNewObjectId(commit);
+            update.setForceUpdate(true);
+            RefUpdate.Result result = update.update();
+            if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FORCED
+                    && result != RefUpdate.Result.FAST_FORWARD && result != RefUpdate.Result.NO_CHANGE) {
+                // The push landed; the next attempt fetches it and finds the change already there.
+                throw new RelayException(Reason.GIT_UNAVAILABLE, "Pushed " + commit.name()
+                        + " but cannot record it in the GitOps cache: " + result);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot update the GitOps cache", e);
+        }
+    }
+
+    /** The newest commit among the last {@code depth} of the branch whose message names the event in a trailer. */
+    Optional<GitOpsRepository.EventCommit> eventCommit(String eventId, int depth) {
+        Snapshot snapshot = current();
+        if (snapshot.commitId() == null) {
+            return Optional.empty();
+        }
+        String trailer = "\nRelay-Event: " + eventId + "\n";
+        Repository repo = repository();
+        try (RevWalk walk = new RevWalk(repo)) {
+            walk.markStart(walk.parseCommit(snapshot.commitId()));
+            int seen = 0;
+            for (RevCommit commit : walk) {
+                if (commit.getFullMessage().contains(trailer)) {
+                    Snapshot before = empty();
+                    if (commit.getParentCount() > 0) {
+                        RevCommit parent = walk.parseCommit(commit.getParent(0));
+                        before = new Snapshot(repo, parent.getId(), parent.getTree());
+                    }
+                    return Optional.of(new GitOpsRepository.EventCommit(commit.name(), commit.getFullMessage(),
+                            before));
+                }
+                if (++seen >= depth) {
+                    break;
+                }
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the GitOps history", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        Repository opened = repository;
+        if (opened != null) {
+            opened.close();
+        }
+    }
+}
