@@ -44,6 +44,8 @@ public class RegistrySync {
     private CompletableFuture<Void> background = CompletableFuture.completedFuture(null);
     /** When the last refresh, of any kind, ended (System.nanoTime); guarded by this. */
     private long lastEnded = System.nanoTime() - MIN_ON_DEMAND_INTERVAL.toNanos();
+    /** Whether the last refresh failed: then the registry is not as fresh as it gets, and a webhook tries again. */
+    private boolean lastFailed;
 
     @Inject
     public RegistrySync(GitOpsRepository repository, LocalSeed seed, AppRegistry registry) {
@@ -69,10 +71,12 @@ public class RegistrySync {
 
     /** Fetches the branch and re-reads the registrations if it moved, on this thread (a consumer's: it may wait). */
     public void refresh() {
+        boolean done = false;
         try {
             fetchAndLoad();
+            done = true;
         } finally {
-            ended();
+            ended(done);
         }
     }
 
@@ -99,7 +103,7 @@ public class RegistrySync {
         if (!background.isDone()) {
             return background;
         }
-        if (onlyIfStale && System.nanoTime() - lastEnded < MIN_ON_DEMAND_INTERVAL.toNanos()) {
+        if (onlyIfStale && !lastFailed && System.nanoTime() - lastEnded < MIN_ON_DEMAND_INTERVAL.toNanos()) {
             return null;
         }
         try {
@@ -120,8 +124,9 @@ public class RegistrySync {
         }
     }
 
-    private synchronized void ended() {
+    private synchronized void ended(boolean done) {
         lastEnded = System.nanoTime();
+        lastFailed = !done;
     }
 
     @PreDestroy
