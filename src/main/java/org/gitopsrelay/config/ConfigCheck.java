@@ -97,6 +97,9 @@ public class ConfigCheck {
             problems.add("relay.kafka.seen-events must be at least 100 (fewer lets a redelivered event through)");
         }
         positive("relay.kafka.replay-timeout", config.kafka().replayTimeout(), problems);
+        if (config.kafka().replayTimeout().compareTo(Duration.ofMinutes(10)) > 0) {
+            problems.add("relay.kafka.replay-timeout must be at most PT10M");
+        }
         Duration skew = config.webhook().maxClockSkew();
         if (skew.isNegative() || skew.compareTo(Duration.ofHours(1)) > 0) {
             problems.add("relay.webhook.max-clock-skew must be between PT0S and PT1H (a larger skew lets a forged"

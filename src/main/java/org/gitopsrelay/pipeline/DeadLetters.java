@@ -62,6 +62,11 @@ public class DeadLetters {
     public static final Set<String> TARGETS = Set.of(Topics.GIT_EVENTS, Topics.NOTIFIER_REPLAY);
     private static final Logger LOG = Logger.getLogger(DeadLetters.class);
     private static final Duration POLL = Duration.ofMillis(500);
+    /**
+     * The transaction spans the sends and the commit only, not the reading: short, so that the handlers reading
+     * committed records wait at most this long for a replica killed mid-replay, and within every broker's limit.
+     */
+    private static final Duration TRANSACTION_TIMEOUT = Duration.ofMinutes(1);
 
     /** A dead-lettered record as the API shows it. */
     public record DeadLetter(String topic, String key, String eventId, String eventType, String reason, int partition,
@@ -109,6 +114,15 @@ public class DeadLetters {
     public synchronized boolean migrateGroupOffsets() {
         try (KafkaProducer<String, String> producer = producer();
                 KafkaConsumer<String, String> consumer = consumer()) {
+            if (markers(consumer).legacy().isEmpty()) {
+                return false;
+            }
+            try {
+                // Fence first, then read: a replay committing in between must not have its marker written back.
+                producer.initTransactions();
+            } catch (KafkaException e) {
+                throw unavailable("Cannot record where earlier replays got to", e);
+            }
             Markers markers = markers(consumer);
             Map<TopicPartition, Long> missing = new HashMap<>();
             markers.legacy().forEach((partition, offset) -> {
@@ -120,7 +134,6 @@ public class DeadLetters {
                 return false;
             }
             try {
-                producer.initTransactions();
                 producer.beginTransaction();
                 missing.forEach((partition, offset) -> producer.send(marker(partition, offset)));
                 producer.commitTransaction();
@@ -193,8 +206,9 @@ public class DeadLetters {
                 producer.commitTransaction();
             } catch (KafkaException e) {
                 if (fenced(e)) {
-                    throw new RelayException(Reason.REPLAY_SUPERSEDED, "Another replay began before this one"
-                            + " finished and took over; it sends what is pending, nothing was sent twice", e);
+                    throw new RelayException(Reason.REPLAY_SUPERSEDED, "Another replay (or a replica recording where"
+                            + " earlier replays got to) began before this one finished; nothing of this one was sent:"
+                            + " replay again", e);
                 }
                 abort(producer);
                 throw unavailable("Replay of " + records.size() + " records failed, or its commit was not confirmed"
@@ -340,9 +354,7 @@ public class DeadLetters {
                 ProducerConfig.CLIENT_ID_CONFIG, "gitops-relay-replay-" + UUID.randomUUID(),
                 ProducerConfig.TRANSACTIONAL_ID_CONFIG, TRANSACTIONAL_ID,
                 ProducerConfig.ACKS_CONFIG, "all",
-                // A replica killed mid-replay leaves its transaction open: handlers reading committed records wait
-                // for the broker to abort it, at most this long.
-                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) timeout.multipliedBy(2).toMillis(),
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) TRANSACTION_TIMEOUT.toMillis(),
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000)),
                 new StringSerializer(), new StringSerializer());
     }

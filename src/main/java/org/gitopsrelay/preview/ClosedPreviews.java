@@ -34,14 +34,21 @@ final class ClosedPreviews {
         return "apps/" + app + "/previews-closed.yaml";
     }
 
-    static ClosedPreviews parse(Optional<String> yaml) {
+    /**
+     * The closings on record; one later than {@code latestTrusted} (written before times were clamped, or by hand)
+     * cannot order anything and is dropped, as it would hold the slug closed for ever.
+     */
+    static ClosedPreviews parse(Optional<String> yaml, Instant latestTrusted) {
         Map<String, Instant> entries = new TreeMap<>();
         if (yaml.isPresent()) {
             try {
                 JsonNode closed = YAML.readTree(yaml.get()).path("closed");
                 closed.fields().forEachRemaining(entry -> {
                     try {
-                        entries.put(entry.getKey(), Instant.parse(entry.getValue().asText()));
+                        Instant at = Instant.parse(entry.getValue().asText());
+                        if (!at.isAfter(latestTrusted)) {
+                            entries.put(entry.getKey(), at);
+                        }
                     } catch (DateTimeParseException e) {
                         // An entry someone mangled by hand protects nothing; it is dropped at the next write.
                     }

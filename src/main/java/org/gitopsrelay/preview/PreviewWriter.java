@@ -119,7 +119,8 @@ public class PreviewWriter {
                     && request.activityAt().isBefore(existing.get().updatedAt())) {
                 return Plan.nothing(Upsert.of(Outcome.STALE));
             }
-            ClosedPreviews closed = ClosedPreviews.parse(snapshot.read(ClosedPreviews.path(app.name())));
+            ClosedPreviews closed = ClosedPreviews.parse(snapshot.read(ClosedPreviews.path(app.name())),
+                    latestTrusted);
             if (existing.isEmpty() && closed.closedSince(request.slug(), request.activityAt(), request.reopening())) {
                 return Plan.nothing(Upsert.of(Outcome.STALE));
             }
@@ -217,10 +218,12 @@ public class PreviewWriter {
             String folder = Preview.folderOf(app, slug);
             Optional<String> yaml = snapshot.read(folder + "/kustomization.yaml");
             Optional<Preview> current = yaml.flatMap(text -> PreviewOverlay.read(app, slug, text));
-            ClosedPreviews closed = ClosedPreviews.parse(snapshot.read(ClosedPreviews.path(app)));
+            // A time from the future (written before times were clamped, or by hand) cannot order anything.
+            Instant latestTrusted = clock.instant().plus(config.webhook().maxClockSkew());
+            ClosedPreviews closed = ClosedPreviews.parse(snapshot.read(ClosedPreviews.path(app)), latestTrusted);
             Removal nothing = new Removal(null, closed.contains(slug));
             if (current.isPresent() && expiresAt == null && closedAt != null && current.get().updatedAt() != null
-                    && current.get().updatedAt().isAfter(closedAt)) {
+                    && !current.get().updatedAt().isAfter(latestTrusted) && current.get().updatedAt().isAfter(closedAt)) {
                 LOG.warnf("Preview %s of %s: the closing (%s) is older than its last activity; kept", slug, app,
                         closedAt);
                 return Plan.nothing(nothing);
@@ -233,7 +236,7 @@ public class PreviewWriter {
             }
             // A closing is remembered for twice the preview lifetime: older events than that are not redelivered.
             TreeEdit edit = new TreeEdit().write(ClosedPreviews.path(app),
-                    closed.close(slug, at).prune(clock.instant(), ttl.multipliedBy(2)).toYaml());
+                    closed.prune(clock.instant(), ttl.multipliedBy(2)).close(slug, at).toYaml());
             if (yaml.isEmpty()) {
                 // Closed before it was opened (deliveries out of order): only the record, so it stays closed.
                 return Plan.commit(nothing, new PlannedCommit(edit, "Record preview " + slug + " of " + app

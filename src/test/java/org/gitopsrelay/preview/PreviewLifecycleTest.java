@@ -514,6 +514,31 @@ class PreviewLifecycleTest {
                 "apps/orphan")).doesNotContain("/previews/");
     }
 
+    @Test
+    void timesFromTheFutureStoredBeforeTheyWereClampedHoldNoPreviewOpenOrClosed() throws Exception {
+        int number = newNumber();
+        String slug = "pr-" + number;
+        await(PreviewCreated.class, github("pull_request", pullRequest("opened", number, "feature/future",
+                Fixtures.sha(), false)).statusCode(202).extract().path("events[0]"));
+        int closedLongAgo = newNumber();
+        // What an older version could have written: an activity time and a closing time in 2100.
+        Path clone = freshClone();
+        Path overlay = clone.resolve("apps/demo/previews/" + slug + "/kustomization.yaml");
+        Files.writeString(overlay, org.gitopsrelay.gitops.KustomizationFile.parse(Files.readString(overlay))
+                .annotation("updated-at", "2100-01-01T00:00:00Z").toYaml());
+        Files.writeString(clone.resolve("apps/demo/previews-closed.yaml"),
+                "closed:\n  pr-" + closedLongAgo + ": \"2100-01-01T00:00:00Z\"\n");
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "Times from the future");
+        TestApps.push(clone);
+
+        PreviewDeleted deleted = await(PreviewDeleted.class, github("pull_request", pullRequest("closed", number,
+                "feature/future", Fixtures.sha(), true)).statusCode(202).extract().path("events[0]"));
+        assertThat(deleted.preview().slug()).isEqualTo(slug);
+        await(PreviewCreated.class, github("pull_request", pullRequest("opened", closedLongAgo, "feature/again",
+                Fixtures.sha(), false)).statusCode(202).extract().path("events[0]"));
+    }
+
     private Path onboard(String name, String appYaml) throws Exception {
         return TestApps.onboard(config.dataDir(), registrySync, name, appYaml);
     }
