@@ -21,11 +21,11 @@ failed=0
 for target in "${targets[@]}"; do
   log="$out/$target.log"
   started=$(date +%s)
-  # The libFuzzer flags come last on its command line and so win over @FuzzTest(maxDuration); -seed=0 (a new seed
-  # each run) replaces the suite's fixed one, as flags given here win over the pom's.
+  # The libFuzzer flags come last on its command line and so win over @FuzzTest's limits (-runs=-1: no count);
+  # -seed=0 (a new seed each run) replaces the suite's fixed one, as flags given here win over the pom's.
   ./mvnw -o surefire:test@fuzz -Dtest="$target" -Djazzer.fuzz=1 \
     -Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1=-seed=0 -Djazzer.internal.arg.2=-max_total_time="$seconds" \
-    -Djazzer.internal.arg.3=-print_final_stats=1 >"$log" 2>&1
+    -Djazzer.internal.arg.3=-print_final_stats=1 -Djazzer.internal.arg.4=-runs=-1 >"$log" 2>&1
   status=$?
   took=$(( $(date +%s) - started ))
   runs=$(grep -oE 'stat::number_of_executed_units:\s+[0-9]+' "$log" | tail -1 | awk '{print $2}')

@@ -26,7 +26,7 @@ class AppSpecParserFuzzTest {
     private static final String[] FOLDERS = { "demo", "a", "shop-frontend", "x".repeat(40) };
     private static final String SHA = "199eddf46df50de8d02e99bf1c5fdb4101338224";
 
-    @FuzzTest(maxDuration = FuzzFields.IN_SUITE)
+    @FuzzTest(maxExecutions = FuzzFields.IN_SUITE, maxDuration = FuzzFields.IN_SUITE_LIMIT)
     void anAppYamlIsAnAppThatStaysInItsFolderOrInvalid(FuzzedDataProvider data) {
         boolean fuzzedFolder = data.consumeBoolean();
         String picked = data.pickValue(FOLDERS);

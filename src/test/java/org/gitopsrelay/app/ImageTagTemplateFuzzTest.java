@@ -24,7 +24,7 @@ class ImageTagTemplateFuzzTest {
     private static final Pattern OCI_TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
     private static final String SHA = "3f2a9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b";
 
-    @FuzzTest(maxDuration = FuzzFields.IN_SUITE)
+    @FuzzTest(maxExecutions = FuzzFields.IN_SUITE, maxDuration = FuzzFields.IN_SUITE_LIMIT)
     void rendersARegistryTagOrRefusesWithIllegalArgument(FuzzedDataProvider data) {
         RefKind kind = data.pickValue(RefKind.values());
         boolean realSha = data.consumeBoolean();

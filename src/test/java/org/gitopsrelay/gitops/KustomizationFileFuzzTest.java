@@ -36,7 +36,7 @@ class KustomizationFileFuzzTest {
         assertThat(actual.equals(byValue, expected)).as("%s%nwritten as%n%s", expected, yaml).isTrue();
     }
 
-    @FuzzTest(maxDuration = FuzzFields.IN_SUITE)
+    @FuzzTest(maxExecutions = FuzzFields.IN_SUITE, maxDuration = FuzzFields.IN_SUITE_LIMIT)
     void aFileWrittenBackParsesToTheSameTreeWithItsEdits(FuzzedDataProvider data) {
         int edits = data.consumeByte() & 0xf;
         List<String> fields = FuzzFields.text(data, 7);

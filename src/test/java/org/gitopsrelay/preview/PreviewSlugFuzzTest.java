@@ -23,7 +23,7 @@ class PreviewSlugFuzzTest {
 
     private static final String[] APPS = { "demo", "a", "shop-frontend", "x".repeat(40) };
 
-    @FuzzTest(maxDuration = FuzzFields.IN_SUITE)
+    @FuzzTest(maxExecutions = FuzzFields.IN_SUITE, maxDuration = FuzzFields.IN_SUITE_LIMIT)
     void aSlugIsADnsLabelWhoseNamespaceFitsAndWhoseFolderStaysInside(FuzzedDataProvider data) {
         boolean pullRequest = data.consumeBoolean();
         int number = data.consumeInt();

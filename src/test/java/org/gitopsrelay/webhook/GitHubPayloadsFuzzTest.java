@@ -27,7 +27,7 @@ class GitHubPayloadsFuzzTest {
 
     private static final String[] EVENTS = { "push", "create", "delete", "pull_request", "issues" };
 
-    @FuzzTest(maxDuration = FuzzFields.IN_SUITE)
+    @FuzzTest(maxExecutions = FuzzFields.IN_SUITE, maxDuration = FuzzFields.IN_SUITE_LIMIT)
     void aSignedBodyIsAChangeAnIgnoredDeliveryOrAMalformedPayload(FuzzedDataProvider data) {
         String event = data.pickValue(EVENTS);
         byte[] body = data.consumeRemainingAsBytes();
