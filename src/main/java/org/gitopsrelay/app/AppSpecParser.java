@@ -42,7 +42,8 @@ public final class AppSpecParser {
             "staging", new String[] { "branch", "main" },
             "production", new String[] { "tag", "v*" });
 
-    private static final String LONGEST_SHA = "a".repeat(64);
+    /** A commit SHA as GitHub, GitLab and Gitea send it today (SHA-1). */
+    private static final String SHA = "a".repeat(40);
 
     private AppSpecParser() {
     }
@@ -305,14 +306,15 @@ public final class AppSpecParser {
     }
 
     private static void checkTemplate(String where, String template, List<String> problems) {
-        // {sha} as long as a commit SHA can be (SHA-256): a template is refused here rather than at every push if
-        // the tags it makes would be longer than the 128 characters of an image tag.
-        String stripped = template.replace("{sha}", LONGEST_SHA).replace("{shortSha}", "a".repeat(7))
+        // A template whose tags would be longer than the 128 characters of an image tag is refused here rather than
+        // at every push. {sha} counts as a SHA-1 (what hosts send today, and what templates registered earlier were
+        // checked against); a SHA-256 repository's longer tags are checked when each is rendered.
+        String stripped = template.replace("{sha}", SHA).replace("{shortSha}", "a".repeat(7))
                 .replace("{tag}", "a").replace("{branch}", "a");
         if (!Names.isImageTag(stripped)) {
             problems.add(where + " '" + template + "' is not an image tag template (letters, digits, '.', '_', '-'"
                     + " and the placeholders {sha}, {shortSha}, {tag}, {branch}; at most 128 characters with a"
-                    + " 64-character {sha})");
+                    + " 40-character {sha})");
         }
     }
 
