@@ -126,7 +126,7 @@ public class AppRegistry {
             }
         }
         Map<String, String> holders = leaveOutNamespaceClashes(apps, invalid, Namespaces.livePreviews(snapshot),
-                withFirstClaims(snapshot, apps, previous.holders()));
+                withFirstClaims(snapshot, apps, invalid.keySet(), previous.holders()));
         Map<String, SourceRepo> leftOutSources = new TreeMap<>();
         for (String app : invalid.keySet()) {
             snapshot.read("apps/" + app + "/app.yaml").flatMap(AppSpecParser::sourceOf)
@@ -168,7 +168,7 @@ public class AppRegistry {
      * that a restart never hands a namespace to the app that sorts first.
      */
     private static Map<String, String> withFirstClaims(Snapshot snapshot, Map<String, AppSpec> apps,
-            Map<String, String> heldBefore) {
+            java.util.Set<String> broken, Map<String, String> heldBefore) {
         Map<String, List<String[]>> claims = new HashMap<>();
         for (AppSpec app : apps.values()) {
             for (EnvironmentSpec env : app.environments()) {
@@ -178,7 +178,11 @@ public class AppRegistry {
         }
         Map<String, String> held = new HashMap<>(heldBefore);
         claims.forEach((namespace, claimants) -> {
-            if (claimants.size() < 2 || held.containsKey(namespace)) {
+            String holder = held.get(namespace);
+            // A holder that still claims it (or whose app.yaml is broken for a while) keeps it; one that no longer
+            // does decides nothing.
+            if (claimants.size() < 2 || holder != null && (broken.contains(holder)
+                    || claimants.stream().anyMatch(claim -> claim[0].equals(holder)))) {
                 return;
             }
             // The overlay folder that appeared first (an ancestor commit before its descendants), then the name.

@@ -126,6 +126,26 @@ class AppRegistryNamespacesTest {
     }
 
     @Test
+    void aNamespaceItsHolderGaveUpGoesToTheClaimantWhoseOverlayCameFirstNotTheFirstByName() {
+        app("a-b-c", "d");
+        write("apps/a-b-c/envs/d/kustomization.yaml", "resources: []\n");
+        app("a-b", "x");
+        write("apps/a-b/envs/c-d/kustomization.yaml", "resources: []\n");
+        commitAndLoad(registry, "a-b-c runs in a-b-c-d; a-b prepares its c-d overlay");
+
+        // a-b-c gives the namespace up; a-b and a (first by name) both claim it in the same commit.
+        app("a-b-c", "e");
+        app("a-b", "x", "c-d");
+        app("a", "b-c-d");
+        write("apps/a/envs/b-c-d/kustomization.yaml", "resources: []\n");
+        commitAndLoad(registry, "a-b and a claim a-b-c-d");
+
+        assertThat(registry.app("a-b")).isPresent();
+        assertThat(registry.app("a")).isEmpty();
+        assertThat(registry.invalidApps().get("a")).endsWith("which belongs to app a-b");
+    }
+
+    @Test
     void anEnvironmentAddedToAnAppCannotTakeTheNamespaceOfAnotherApp() {
         app("shop", "staging");
         app("shop-eu", "prod");
