@@ -90,6 +90,9 @@ public class ConfigCheck {
             problems.add("relay.render.max-output-bytes must be positive");
         }
         positive("relay.gitops.timeout", config.gitops().timeout(), problems);
+        if (config.gitops().maxStaleness().isNegative()) {
+            problems.add("relay.gitops.max-staleness must not be negative");
+        }
         if (config.gitops().trailerSearchDepth() < 1) {
             problems.add("relay.gitops.trailer-search-depth must be at least 1");
         }

@@ -174,6 +174,14 @@ public interface RelayConfig {
         @WithDefault("PT30S")
         Duration refreshInterval();
 
+        /**
+         * How old the GitOps cache may be for a change to be planned on it without fetching first (0: always fetch).
+         * A commit planned on a stale cache is rejected by the remote and planned again, and a "nothing to do" or a
+         * refusal decided on it is checked by a fetch; this bounds how long a change by hand may go unseen otherwise.
+         */
+        @WithDefault("PT10S")
+        Duration maxStaleness();
+
         /** Longest silence of the remote during a fetch, push or ls-remote before it fails (retried by handlers). */
         @WithDefault("PT30S")
         Duration timeout();

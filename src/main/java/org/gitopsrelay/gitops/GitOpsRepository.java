@@ -40,6 +40,8 @@ public class GitOpsRepository {
     private final GitOpsCache cache;
     private final PlannedCommitBuilder builder;
     private final GitOpsTransport transport;
+    /** When the cache last matched the remote (a fetch or a push of ours); 0: never. */
+    private volatile long lastSynced;
 
     @Inject
     public GitOpsRepository(RelayConfig config, GitOpsRemote remote, MeterRegistry metrics, Tracer tracer) {
@@ -65,7 +67,9 @@ public class GitOpsRepository {
 
     private Snapshot fetchLocked() {
         // A new, empty remote has no branch: the first push creates it.
-        return transport.fetch(cache) ? cache.current() : cache.empty();
+        Snapshot fetched = transport.fetch(cache) ? cache.current() : cache.empty();
+        lastSynced = System.nanoTime();
+        return fetched;
     }
 
     /** The branch as last fetched or pushed, without asking the remote. */
@@ -84,20 +88,39 @@ public class GitOpsRepository {
     public <D> Applied<D> apply(ChangePlanner<D> planner) {
         int maxAttempts = Math.max(1, config.gitops().pushAttempts());
         Timings timings = new Timings();
-        Snapshot snapshot = fetch(timings);
+        // Optimistic: a cache synced moments ago is planned on without asking the remote; a push on a tip someone
+        // else moved is rejected, and then the branch is fetched and the change planned again.
+        boolean fresh = !cacheIsRecent();
+        Snapshot snapshot = fresh ? fetch(timings) : current();
         int overtaken = 0;
         int rejected = 0;
         for (int attempt = 1;; attempt++) {
             Step<D> step;
-            if (overtaken >= maxAttempts) {
-                writeLock.lock();
-                try {
-                    step = planAndPush(planner, current(), timings);
-                } finally {
-                    writeLock.unlock();
+            try {
+                if (overtaken >= maxAttempts) {
+                    writeLock.lock();
+                    try {
+                        step = planAndPush(planner, current(), timings);
+                    } finally {
+                        writeLock.unlock();
+                    }
+                } else {
+                    step = planAndPush(planner, snapshot, timings);
                 }
-            } else {
-                step = planAndPush(planner, snapshot, timings);
+            } catch (RelayException e) {
+                // A refusal decided on the cache alone is checked against the remote before it stands.
+                if (fresh || e.reason().retryable() || !movedOnFetch(snapshot, timings)) {
+                    throw e;
+                }
+                fresh = true;
+                snapshot = current();
+                continue;
+            }
+            if (step.done() && !step.changed() && !fresh && movedOnFetch(snapshot, timings)) {
+                // "Nothing to do" decided on the cache alone: the remote moved meanwhile, so decide again on it.
+                fresh = true;
+                snapshot = current();
+                continue;
             }
             if (step.done()) {
                 return new Applied<>(step.decision(), timings.outcome(step.commit(), step.changed(), attempt));
@@ -119,7 +142,20 @@ public class GitOpsRepository {
                     transport.displayUrl(), rejected, maxAttempts);
             backOff(rejected);
             snapshot = fetch(timings);
+            fresh = true;
         }
+    }
+
+    /** Whether the cache was synced with the remote (fetched or pushed) within {@code relay.gitops.max-staleness}. */
+    private boolean cacheIsRecent() {
+        long synced = lastSynced;
+        return synced != 0 && System.nanoTime() - synced <= config.gitops().maxStaleness().toNanos();
+    }
+
+    /** Fetches; true when the branch is no longer at {@code planned}'s commit. */
+    private boolean movedOnFetch(Snapshot planned, Timings timings) {
+        fetch(timings);
+        return !Objects.equals(current().commitId(), planned.commitId());
     }
 
     /**
@@ -145,6 +181,9 @@ public class GitOpsRepository {
                 return Step.done(snapshot.commit().orElse(null), false, decided.decision());
             }
             boolean pushed = transport.push(cache, commit);
+            if (pushed) {
+                lastSynced = System.nanoTime();
+            }
             timings.pushNanos += System.nanoTime() - t2;
             return pushed ? Step.done(commit.name(), true, decided.decision()) : Step.rejected();
         } finally {

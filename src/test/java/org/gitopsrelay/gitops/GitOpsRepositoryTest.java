@@ -67,6 +67,89 @@ class GitOpsRepositoryTest {
         return new PlannedCommit(new TreeEdit().write(path, content), "Change " + path, List.of("event-1"));
     }
 
+    private long fetches() {
+        return metrics.timer(org.gitopsrelay.shared.RelayMetrics.GIT_FETCH).count();
+    }
+
+    /** Someone else (a person, another replica) changes a file on the remote branch. */
+    private void pushedBySomeoneElse(String path, String content) {
+        Path clone = tmp.resolve("other-" + java.util.UUID.randomUUID());
+        git(tmp, "clone", "-q", remote.toString(), clone.toString());
+        write(clone.resolve(path), content);
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "By hand");
+        git(clone, "push", "-q", "origin", "HEAD:main");
+    }
+
+    /** Plans that {@code path} holds {@code content}: a commit when it does not, nothing when it does. */
+    private static ChangePlanner<Boolean> holds(String path, String content) {
+        return snapshot -> content.equals(snapshot.read(path).orElse(null)) ? Plan.nothing(false)
+                : Plan.commit(true, commit(path, content));
+    }
+
+    @Test
+    void aChangeOnACacheSyncedMomentsAgoIsPlannedWithoutFetching() {
+        repository.close();
+        repository = open("relay.gitops.url", remote.toUri().toString(), "relay.gitops.max-staleness", "PT1M");
+        repository.apply(holds("apps/shop/a.yaml", "a: 1\n"));
+        long before = fetches();
+
+        Applied<Boolean> second = repository.apply(holds("apps/shop/b.yaml", "b: 1\n"));
+
+        assertThat(second.decision()).isTrue();
+        assertThat(fetches()).isEqualTo(before);
+        assertThat(git(remote, "show", "main:apps/shop/b.yaml")).isEqualTo("b: 1\n");
+    }
+
+    @Test
+    void aCommitPlannedOnAStaleCacheIsRejectedAndPlannedAgainOnWhatSomeoneElsePushed() {
+        repository.close();
+        repository = open("relay.gitops.url", remote.toUri().toString(), "relay.gitops.max-staleness", "PT1M",
+                "relay.gitops.retry-backoff", "PT0.01S");
+        repository.apply(holds("apps/shop/a.yaml", "a: 1\n"));
+        pushedBySomeoneElse("apps/shop/by-hand.yaml", "x: 1\n");
+
+        Applied<Boolean> applied = repository.apply(holds("apps/shop/b.yaml", "b: 1\n"));
+
+        assertThat(applied.outcome().attempts()).isEqualTo(2);
+        assertThat(git(remote, "show", "main:apps/shop/by-hand.yaml")).isEqualTo("x: 1\n");
+        assertThat(git(remote, "show", "main:apps/shop/b.yaml")).isEqualTo("b: 1\n");
+    }
+
+    @Test
+    void nothingToDoDecidedOnAStaleCacheIsCheckedAgainstTheRemote() {
+        repository.close();
+        repository = open("relay.gitops.url", remote.toUri().toString(), "relay.gitops.max-staleness", "PT1M");
+        repository.apply(holds("apps/shop/a.yaml", "a: 1\n"));
+        // By hand, the file is changed on the remote; the cache still says it holds what is wanted.
+        pushedBySomeoneElse("apps/shop/a.yaml", "a: 3\n");
+
+        Applied<Boolean> applied = repository.apply(holds("apps/shop/a.yaml", "a: 1\n"));
+
+        assertThat(applied.decision()).isTrue();
+        assertThat(git(remote, "show", "main:apps/shop/a.yaml")).isEqualTo("a: 1\n");
+    }
+
+    @Test
+    void aRefusalDecidedOnAStaleCacheIsCheckedAgainstTheRemote() {
+        repository.close();
+        repository = open("relay.gitops.url", remote.toUri().toString(), "relay.gitops.max-staleness", "PT1M");
+        repository.apply(holds("apps/shop/a.yaml", "broken\n"));
+        pushedBySomeoneElse("apps/shop/a.yaml", "fixed\n");
+
+        // A planner that refuses while the file is broken, as a failing render would.
+        Applied<Boolean> applied = repository.apply(snapshot -> {
+            if (snapshot.read("apps/shop/a.yaml").orElse("").equals("broken\n")) {
+                throw new org.gitopsrelay.shared.RelayException(
+                        org.gitopsrelay.shared.RelayException.Reason.RENDER_FAILED, "still broken");
+            }
+            return Plan.commit(true, commit("apps/shop/b.yaml", "b: 1\n"));
+        });
+
+        assertThat(applied.decision()).isTrue();
+        assertThat(git(remote, "show", "main:apps/shop/b.yaml")).isEqualTo("b: 1\n");
+    }
+
     @Test
     void aChangeBecomesACommitThatAFreshCloneShowsWithItsEventTrailer() {
         CommitOutcome outcome = Planners.apply(repository, snapshot -> Optional.of(commit("apps/shop/envs/staging/kustomization.yaml",
