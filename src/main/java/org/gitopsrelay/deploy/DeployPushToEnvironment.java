@@ -13,6 +13,7 @@ import org.gitopsrelay.app.AppSpec;
 import org.gitopsrelay.app.EnvironmentSpec;
 import org.gitopsrelay.app.ImageTagTemplate;
 import org.gitopsrelay.config.RelayConfig;
+import org.gitopsrelay.event.ClaimedTimes;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.GitChange;
 import org.gitopsrelay.event.OutcomeEvent;
@@ -152,8 +153,7 @@ public class DeployPushToEnvironment {
         } catch (IllegalArgumentException e) {
             throw new RelayException(Reason.INVALID_CHANGE, path + " cannot be read: " + e.getMessage(), e);
         }
-        // A time from the future (written before times were clamped, or by hand) cannot order anything.
-        Instant latestTrusted = clock.instant().plus(config.webhook().maxClockSkew());
+        Instant latestTrusted = ClaimedTimes.latestTrusted(clock.instant(), config.webhook().maxClockSkew());
         Optional<Instant> deployedAt = overlay.annotation("source-time").flatMap(DeployPushToEnvironment::instant)
                 .filter(time -> !time.isAfter(latestTrusted));
         boolean sameImage = tag.equals(overlay.imageTag(app.imageName()).orElse(null))

@@ -42,6 +42,14 @@ public final class ClaimedTimes {
         return change;
     }
 
+    /**
+     * The latest time a stored or claimed time may have to be believed now: a later one (written before times were
+     * clamped, or by hand) cannot order anything.
+     */
+    public static Instant latestTrusted(Instant now, Duration skew) {
+        return now.plus(skew);
+    }
+
     private static Instant atMost(Instant claimed, Instant limit, Instant replacement) {
         return claimed != null && claimed.isAfter(limit) ? replacement : claimed;
     }

@@ -109,18 +109,23 @@ public class GitOpsRepository {
                 }
             } catch (RelayException e) {
                 // A refusal decided on the cache alone is checked against the remote before it stands.
-                if (fresh || e.reason().retryable() || !movedOnFetch(snapshot, timings)) {
+                Optional<Snapshot> moved = fresh || e.reason().retryable() ? Optional.empty()
+                        : movedOnFetch(snapshot, timings);
+                if (moved.isEmpty()) {
                     throw e;
                 }
                 fresh = true;
-                snapshot = current();
+                snapshot = moved.get();
                 continue;
             }
-            if (step.done() && !step.changed() && !fresh && movedOnFetch(snapshot, timings)) {
-                // "Nothing to do" decided on the cache alone: the remote moved meanwhile, so decide again on it.
+            if (step.done() && !step.changed() && !fresh) {
+                // "Nothing to do" decided on the cache alone: if the remote moved meanwhile, decide again on it.
+                Optional<Snapshot> moved = movedOnFetch(snapshot, timings);
                 fresh = true;
-                snapshot = current();
-                continue;
+                if (moved.isPresent()) {
+                    snapshot = moved.get();
+                    continue;
+                }
             }
             if (step.done()) {
                 return new Applied<>(step.decision(), timings.outcome(step.commit(), step.changed(), attempt));
@@ -152,10 +157,10 @@ public class GitOpsRepository {
         return synced != 0 && System.nanoTime() - synced <= config.gitops().maxStaleness().toNanos();
     }
 
-    /** Fetches; true when the branch is no longer at {@code planned}'s commit. */
-    private boolean movedOnFetch(Snapshot planned, Timings timings) {
-        fetch(timings);
-        return !Objects.equals(current().commitId(), planned.commitId());
+    /** Fetches; the branch as fetched when it is no longer at {@code planned}'s commit. */
+    private Optional<Snapshot> movedOnFetch(Snapshot planned, Timings timings) {
+        Snapshot fetched = fetch(timings);
+        return Objects.equals(fetched.commitId(), planned.commitId()) ? Optional.empty() : Optional.of(fetched);
     }
 
     /**

@@ -19,7 +19,6 @@ import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -112,40 +111,46 @@ public class DeadLetters {
      * nothing once every partition has its marker; true when it wrote some.
      */
     public synchronized boolean migrateGroupOffsets() {
-        try (KafkaProducer<String, String> producer = producer();
-                KafkaConsumer<String, String> consumer = consumer()) {
-            if (markers(consumer).legacy().isEmpty()) {
+        try (KafkaConsumer<String, String> consumer = consumer()) {
+            // At every start: the group's offsets alone (one request) say whether there is anything to move.
+            if (legacyOffsets(consumer).isEmpty()) {
                 return false;
             }
-            try {
-                // Fence first, then read: a replay committing in between must not have its marker written back.
-                producer.initTransactions();
-            } catch (KafkaException e) {
-                throw unavailable("Cannot record where earlier replays got to", e);
+            try (KafkaProducer<String, String> producer = producer()) {
+                return migrate(producer, consumer);
             }
-            Markers markers = markers(consumer);
-            Map<TopicPartition, Long> missing = new HashMap<>();
-            markers.legacy().forEach((partition, offset) -> {
-                if (!markers.stored().containsKey(partition)) {
-                    missing.put(partition, offset);
-                }
-            });
-            if (missing.isEmpty()) {
-                return false;
-            }
-            try {
-                producer.beginTransaction();
-                missing.forEach((partition, offset) -> producer.send(marker(partition, offset)));
-                producer.commitTransaction();
-            } catch (KafkaException e) {
-                if (!fenced(e)) {
-                    abort(producer);
-                }
-                throw unavailable("Cannot record where earlier replays got to", e);
-            }
-            LOG.infof("Recorded where earlier replays got to as markers in %s: %s", Topics.REPLAY_STATE, missing);
-            return true;
         }
+    }
+
+    private boolean migrate(KafkaProducer<String, String> producer, KafkaConsumer<String, String> consumer) {
+        try {
+            // Fence first, then read: a replay committing in between must not have its marker written back.
+            producer.initTransactions();
+        } catch (KafkaException e) {
+            throw unavailable("Cannot record where earlier replays got to", e);
+        }
+        Markers markers = markers(consumer);
+        Map<TopicPartition, Long> missing = new HashMap<>();
+        markers.legacy().forEach((partition, offset) -> {
+            if (!markers.stored().containsKey(partition)) {
+                missing.put(partition, offset);
+            }
+        });
+        if (missing.isEmpty()) {
+            return false;
+        }
+        try {
+            producer.beginTransaction();
+            missing.forEach((partition, offset) -> producer.send(marker(partition, offset)));
+            producer.commitTransaction();
+        } catch (KafkaException e) {
+            if (!fenced(e)) {
+                abort(producer);
+            }
+            throw unavailable("Cannot record where earlier replays got to", e);
+        }
+        LOG.infof("Recorded where earlier replays got to as markers in %s: %s", Topics.REPLAY_STATE, missing);
+        return true;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -263,7 +268,18 @@ public class DeadLetters {
     }
 
     private Markers markers(KafkaConsumer<String, String> consumer) {
-        Map<TopicPartition, Long> from = new HashMap<>();
+        Map<TopicPartition, Long> stored = storedMarkers(consumer);
+        Map<TopicPartition, Long> legacy = legacyOffsets(consumer);
+        Map<TopicPartition, Long> from = new HashMap<>(stored);
+        for (TopicPartition partition : partitions(consumer, Topics.DEAD_LETTER)) {
+            from.putIfAbsent(partition, legacy.getOrDefault(partition, 0L));
+        }
+        return new Markers(from, stored, legacy);
+    }
+
+    /** The markers in relay.replay-state, newest per partition. */
+    private Map<TopicPartition, Long> storedMarkers(KafkaConsumer<String, String> consumer) {
+        Map<TopicPartition, Long> stored = new HashMap<>();
         List<TopicPartition> stateParts = partitions(consumer, Topics.REPLAY_STATE);
         consumer.assign(stateParts);
         consumer.seekToBeginning(stateParts);
@@ -273,24 +289,25 @@ public class DeadLetters {
             if (key != null && key.startsWith(Topics.DEAD_LETTER + "/") && record.value() != null) {
                 try {
                     int partition = Integer.parseInt(key.substring(Topics.DEAD_LETTER.length() + 1));
-                    from.put(new TopicPartition(Topics.DEAD_LETTER, partition), Long.parseLong(record.value()));
+                    stored.put(new TopicPartition(Topics.DEAD_LETTER, partition), Long.parseLong(record.value()));
                 } catch (NumberFormatException e) {
                     LOG.warnf("Ignoring an unreadable replay marker %s=%s", key, record.value());
                 }
             }
         }
-        Map<TopicPartition, Long> stored = Map.copyOf(from);
-        List<TopicPartition> letters = partitions(consumer, Topics.DEAD_LETTER);
-        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(letters), timeout);
+        return stored;
+    }
+
+    /** Where the old consumer group recorded its replays, per partition that has an offset. */
+    private Map<TopicPartition, Long> legacyOffsets(KafkaConsumer<String, String> consumer) {
         Map<TopicPartition, Long> legacy = new HashMap<>();
-        for (TopicPartition partition : letters) {
-            OffsetAndMetadata old = committed.get(partition);
-            if (old != null) {
-                legacy.put(partition, old.offset());
-            }
-            from.putIfAbsent(partition, old == null ? 0L : old.offset());
-        }
-        return new Markers(from, stored, legacy);
+        consumer.committed(new HashSet<>(partitions(consumer, Topics.DEAD_LETTER)), timeout)
+                .forEach((partition, offset) -> {
+                    if (offset != null) {
+                        legacy.put(partition, offset.offset());
+                    }
+                });
+        return legacy;
     }
 
     /** Reads from the markers up to the end offsets as they were when the call began. */

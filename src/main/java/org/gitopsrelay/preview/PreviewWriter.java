@@ -14,6 +14,7 @@ import org.gitopsrelay.app.ImageTagTemplate;
 import org.gitopsrelay.app.Namespaces;
 import org.gitopsrelay.app.PreviewSettings;
 import org.gitopsrelay.config.RelayConfig;
+import org.gitopsrelay.event.ClaimedTimes;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.EventTypes;
 import org.gitopsrelay.event.GitChange.RefKind;
@@ -112,8 +113,7 @@ public class PreviewWriter {
                 return Plan.nothing(new Upsert(madeBy(snapshot.read(path).orElseThrow(), trigger)
                         ? Outcome.MADE_BY_THIS_EVENT : Outcome.UNCHANGED, existing.get(), null));
             }
-            // A time from the future (written before times were clamped, or by hand) cannot order anything.
-            Instant latestTrusted = clock.instant().plus(config.webhook().maxClockSkew());
+                Instant latestTrusted = ClaimedTimes.latestTrusted(clock.instant(), config.webhook().maxClockSkew());
             if (existing.isPresent() && request.activityAt() != null && existing.get().updatedAt() != null
                     && !existing.get().updatedAt().isAfter(latestTrusted)
                     && request.activityAt().isBefore(existing.get().updatedAt())) {
@@ -218,8 +218,7 @@ public class PreviewWriter {
             String folder = Preview.folderOf(app, slug);
             Optional<String> yaml = snapshot.read(folder + "/kustomization.yaml");
             Optional<Preview> current = yaml.flatMap(text -> PreviewOverlay.read(app, slug, text));
-            // A time from the future (written before times were clamped, or by hand) cannot order anything.
-            Instant latestTrusted = clock.instant().plus(config.webhook().maxClockSkew());
+                Instant latestTrusted = ClaimedTimes.latestTrusted(clock.instant(), config.webhook().maxClockSkew());
             ClosedPreviews closed = ClosedPreviews.parse(snapshot.read(ClosedPreviews.path(app)), latestTrusted);
             Removal nothing = new Removal(null, closed.contains(slug));
             if (current.isPresent() && expiresAt == null && closedAt != null && current.get().updatedAt() != null

@@ -67,6 +67,13 @@ class GitOpsRepositoryTest {
         return new PlannedCommit(new TreeEdit().write(path, content), "Change " + path, List.of("event-1"));
     }
 
+    /** This test's repository again, planning on a cache synced within the last minute without fetching. */
+    private void reopenOptimistic() {
+        repository.close();
+        repository = open("relay.gitops.url", remote.toUri().toString(), "relay.gitops.max-staleness", "PT1M",
+                "relay.gitops.retry-backoff", "PT0.01S");
+    }
+
     private long fetches() {
         return metrics.timer(org.gitopsrelay.shared.RelayMetrics.GIT_FETCH).count();
     }
@@ -89,8 +96,7 @@ class GitOpsRepositoryTest {
 
     @Test
     void aChangeOnACacheSyncedMomentsAgoIsPlannedWithoutFetching() {
-        repository.close();
-        repository = open("relay.gitops.url", remote.toUri().toString(), "relay.gitops.max-staleness", "PT1M");
+        reopenOptimistic();
         repository.apply(holds("apps/shop/a.yaml", "a: 1\n"));
         long before = fetches();
 
@@ -103,9 +109,7 @@ class GitOpsRepositoryTest {
 
     @Test
     void aCommitPlannedOnAStaleCacheIsRejectedAndPlannedAgainOnWhatSomeoneElsePushed() {
-        repository.close();
-        repository = open("relay.gitops.url", remote.toUri().toString(), "relay.gitops.max-staleness", "PT1M",
-                "relay.gitops.retry-backoff", "PT0.01S");
+        reopenOptimistic();
         repository.apply(holds("apps/shop/a.yaml", "a: 1\n"));
         pushedBySomeoneElse("apps/shop/by-hand.yaml", "x: 1\n");
 
@@ -118,8 +122,7 @@ class GitOpsRepositoryTest {
 
     @Test
     void nothingToDoDecidedOnAStaleCacheIsCheckedAgainstTheRemote() {
-        repository.close();
-        repository = open("relay.gitops.url", remote.toUri().toString(), "relay.gitops.max-staleness", "PT1M");
+        reopenOptimistic();
         repository.apply(holds("apps/shop/a.yaml", "a: 1\n"));
         // By hand, the file is changed on the remote; the cache still says it holds what is wanted.
         pushedBySomeoneElse("apps/shop/a.yaml", "a: 3\n");
@@ -132,8 +135,7 @@ class GitOpsRepositoryTest {
 
     @Test
     void aRefusalDecidedOnAStaleCacheIsCheckedAgainstTheRemote() {
-        repository.close();
-        repository = open("relay.gitops.url", remote.toUri().toString(), "relay.gitops.max-staleness", "PT1M");
+        reopenOptimistic();
         repository.apply(holds("apps/shop/a.yaml", "broken\n"));
         pushedBySomeoneElse("apps/shop/a.yaml", "fixed\n");
 

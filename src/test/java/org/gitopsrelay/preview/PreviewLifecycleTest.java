@@ -472,10 +472,6 @@ class PreviewLifecycleTest {
                 .contains("previews/pr-" + number + "/");
     }
 
-    /**
-     * Registers an app in the GitOps repository, with the demo app's base and components and the given app.yaml,
-     * as a team would in a commit of its own; returns the clone it was committed from.
-     */
     @Test
     void previewsOfAnAppWhoseAppYamlBreaksAreStillClosedAndSwept() throws Exception {
         Path clone = onboard("orphan", """
@@ -539,6 +535,10 @@ class PreviewLifecycleTest {
                 Fixtures.sha(), false)).statusCode(202).extract().path("events[0]"));
     }
 
+    /**
+     * Registers an app in the GitOps repository, with the demo app's base and components and the given app.yaml,
+     * as a team would in a commit of its own; returns the clone it was committed from.
+     */
     private Path onboard(String name, String appYaml) throws Exception {
         return TestApps.onboard(config.dataDir(), registrySync, name, appYaml);
     }
