@@ -89,6 +89,10 @@ public class ConfigCheck {
         if (config.render().maxOutputBytes() < 1) {
             problems.add("relay.render.max-output-bytes must be positive");
         }
+        if (config.render().parallelism() < 0 || config.render().parallelism() > 64) {
+            problems.add("relay.render.parallelism must be between 0 (one per core) and 64, not "
+                    + config.render().parallelism());
+        }
         positive("relay.gitops.timeout", config.gitops().timeout(), problems);
         if (config.gitops().maxStaleness().isNegative()) {
             problems.add("relay.gitops.max-staleness must not be negative");

@@ -208,6 +208,13 @@ public interface RelayConfig {
         /** Largest rendered output accepted, in bytes; a render past it is stopped and refused. */
         @WithDefault("16777216")
         int maxOutputBytes();
+
+        /**
+         * How many overlays of a batch render at once; 0: as many as the machine has cores. Each render is a
+         * Kustomize process, so more than the cores only queues in the kernel.
+         */
+        @WithDefault("0")
+        int parallelism();
     }
 
     interface Kafka {

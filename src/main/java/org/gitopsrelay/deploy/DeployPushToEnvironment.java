@@ -3,8 +3,11 @@ package org.gitopsrelay.deploy;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -18,8 +21,9 @@ import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.GitChange;
 import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.RelayEvent;
-import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.gitops.Applied;
+import org.gitopsrelay.gitops.ChangePlanner;
+import org.gitopsrelay.gitops.ChangeResult;
 import org.gitopsrelay.gitops.CommitOutcome;
 import org.gitopsrelay.gitops.CommitText;
 import org.gitopsrelay.gitops.GitOpsRepository;
@@ -28,7 +32,6 @@ import org.gitopsrelay.gitops.Plan;
 import org.gitopsrelay.gitops.PlannedCommit;
 import org.gitopsrelay.gitops.Snapshot;
 import org.gitopsrelay.gitops.TreeEdit;
-import org.gitopsrelay.kafka.EventPublisher;
 import org.gitopsrelay.render.OverlayCheck;
 import org.gitopsrelay.shared.RelayException;
 import org.gitopsrelay.shared.RelayException.Reason;
@@ -49,7 +52,9 @@ public class DeployPushToEnvironment {
         DEPLOY,
         UNCHANGED,
         ALREADY_DEPLOYED_BY_THIS_EVENT,
-        STALE
+        STALE,
+        /** A newer push of the same batch was deployed in its place, or already had been. */
+        SUPERSEDED
     }
 
     /** The handler's result for one environment: the event published about it, and why it failed, if it did. */
@@ -63,53 +68,119 @@ public class DeployPushToEnvironment {
 
     private final GitOpsRepository repository;
     private final OverlayCheck overlayCheck;
-    private final EventPublisher publisher;
     private final RelayConfig config;
     private final Clock clock;
 
     @Inject
-    public DeployPushToEnvironment(GitOpsRepository repository, OverlayCheck overlayCheck, EventPublisher publisher,
-            RelayConfig config, Clock clock) {
+    public DeployPushToEnvironment(GitOpsRepository repository, OverlayCheck overlayCheck, RelayConfig config,
+            Clock clock) {
         this.repository = repository;
         this.overlayCheck = overlayCheck;
-        this.publisher = publisher;
         this.config = config;
         this.clock = clock;
     }
 
-    /**
-     * Deploys the push to each environment that follows its ref, publishing each environment's outcome as soon as
-     * it is known, so that a later environment's failure cannot hold back the news of an earlier one.
-     */
+    /** A push to deploy, and the event that carried it. */
+    public record Request(RelayEvent trigger, AppSpec app, GitChange.Push push) {
+    }
+
+    /** Deploys one push to each environment that follows its ref; see {@link #handleAll}. */
     public List<Result> handle(RelayEvent trigger, AppSpec app, GitChange.Push push) {
-        List<Result> results = new ArrayList<>();
-        for (EnvironmentSpec env : app.environmentsFollowing(push.refKind(), push.refName())) {
-            Result result = deploy(trigger, app, env, push);
-            result.event().ifPresent(event -> publisher.publish(Topics.DEPLOYMENTS, event));
-            results.add(result);
+        return handleAll(List.of(new Request(trigger, app, push))).get(0);
+    }
+
+    /**
+     * Deploys a batch of pushes: per app and environment only the newest push (by {@link #isStale}'s rule) is
+     * planned, and the others are {@code superseded}, their ids written as trailers of the newest one's commit so the
+     * history still names every event. The environments' commits go out in one push. Returns, for each request in
+     * order, its result per environment it follows, with the event to publish about it: publishing is the caller's.
+     *
+     * @throws RelayException when the push itself fails (retryable): nothing of the batch was committed
+     */
+    public List<List<Result>> handleAll(List<Request> requests) {
+        long started = System.nanoTime();
+        List<List<Result>> results = new ArrayList<>();
+        Map<String, Coalesced> newest = new LinkedHashMap<>();
+        for (int i = 0; i < requests.size(); i++) {
+            Request request = requests.get(i);
+            results.add(new ArrayList<>());
+            for (EnvironmentSpec env : request.app().environmentsFollowing(request.push().refKind(),
+                    request.push().refName())) {
+                String tag;
+                try {
+                    tag = ImageTagTemplate.render(env.imageTag(), request.push());
+                } catch (IllegalArgumentException e) {
+                    results.get(i).add(failed(request, env, null, new RelayException(Reason.INVALID_CHANGE,
+                            "Cannot deploy " + request.push().refName() + " to " + env.name() + ": "
+                                    + e.getMessage())));
+                    continue;
+                }
+                String key = request.app().name() + "\n" + env.name();
+                Coalesced candidate = new Coalesced(i, request, env, tag, new ArrayList<>());
+                newest.merge(key, candidate, Coalesced::newer);
+            }
+        }
+        List<Coalesced> planned = new ArrayList<>(newest.values());
+        List<ChangeResult<Decision>> applied = repository.applyAll(planned.stream()
+                .map(change -> (ChangePlanner<Decision>) snapshot -> plan(snapshot, change.request().trigger(),
+                        change.request().app(), change.env(), change.request().push(), change.tag(),
+                        change.supersededIds()))
+                .toList());
+        for (int k = 0; k < planned.size(); k++) {
+            Coalesced change = planned.get(k);
+            Result result = outcome(change, applied.get(k), started);
+            results.get(change.index()).add(result);
+            for (Coalesced superseded : change.superseded()) {
+                // A retryable failure of the newest holds its batch-mates back too, to be retried with it.
+                results.get(superseded.index()).add(result.failure().filter(e -> e.reason().retryable()).isPresent()
+                        ? new Result(change.env().name(), null, Optional.empty(), result.failure())
+                        : new Result(change.env().name(), Decision.SUPERSEDED, Optional.empty(), Optional.empty()));
+                LOG.infof("Push of %s to %s/%s superseded by %s in the same batch (event %s, by event %s)",
+                        superseded.request().push().headCommit(), change.request().app().name(), change.env().name(),
+                        change.request().push().headCommit(), superseded.request().trigger().id(),
+                        change.request().trigger().id());
+            }
         }
         return results;
     }
 
-    private Result deploy(RelayEvent trigger, AppSpec app, EnvironmentSpec env, GitChange.Push push) {
-        long started = System.nanoTime();
-        String tag;
-        try {
-            tag = ImageTagTemplate.render(env.imageTag(), push);
-        } catch (IllegalArgumentException e) {
-            return failed(trigger, app, env, push, null, new RelayException(Reason.INVALID_CHANGE,
-                    "Cannot deploy " + push.refName() + " to " + env.name() + ": " + e.getMessage()));
-        }
-        String image = app.image() + ":" + tag;
-        Applied<Decision> applied;
-        try {
-            applied = repository.apply(snapshot -> plan(snapshot, trigger, app, env, push, tag));
-        } catch (RelayException e) {
-            if (e.reason().retryable()) {
-                throw e;
+    /**
+     * The newest push of a batch for one app and environment, with the older ones it replaces. Pushes are folded in
+     * the order Kafka gave them: a push replaces the current newest unless it is older by {@link #isStale}'s rule.
+     */
+    private record Coalesced(int index, Request request, EnvironmentSpec env, String tag, List<Coalesced> superseded) {
+
+        Coalesced newer(Coalesced next) {
+            GitChange.Push push = request.push();
+            if (isStale(next.request().push(), Optional.ofNullable(push.pushedAt()), Optional.of(push.headCommit()))) {
+                superseded.add(next);
+                return this;
             }
-            return failed(trigger, app, env, push, image, e);
+            next.superseded().addAll(superseded);
+            next.superseded().add(this);
+            superseded.clear();
+            return next;
         }
+
+        List<String> supersededIds() {
+            return superseded.stream().map(older -> older.request().trigger().id()).toList();
+        }
+    }
+
+    private Result outcome(Coalesced change, ChangeResult<Decision> result, long started) {
+        Request request = change.request();
+        RelayEvent trigger = request.trigger();
+        AppSpec app = request.app();
+        EnvironmentSpec env = change.env();
+        GitChange.Push push = request.push();
+        String image = app.image() + ":" + change.tag();
+        if (result instanceof ChangeResult.Refused<Decision> refused) {
+            if (refused.error().reason().retryable()) {
+                return new Result(env.name(), null, Optional.empty(), Optional.of(refused.error()));
+            }
+            return failed(request, env, image, refused.error());
+        }
+        Applied<Decision> applied = ((ChangeResult.Done<Decision>) result).applied();
         CommitOutcome outcome = applied.outcome();
         long total = (System.nanoTime() - started) / 1_000_000;
         OutcomeEvent.Timings timings = new OutcomeEvent.Timings(outcome.fetchMillis(), outcome.planMillis(),
@@ -132,6 +203,11 @@ public class DeployPushToEnvironment {
                         trigger.id());
                 yield new Result(env.name(), Decision.UNCHANGED, Optional.empty(), Optional.empty());
             }
+            case SUPERSEDED -> {
+                LOG.infof("Event %s was committed for %s/%s before, and a newer push has replaced it since: nothing"
+                        + " to commit", trigger.id(), app.name(), env.name());
+                yield new Result(env.name(), Decision.SUPERSEDED, Optional.empty(), Optional.empty());
+            }
             case STALE -> {
                 LOG.warnf("Push of %s to %s (pushed %s) is older than what %s/%s runs: not rolling back (event %s)",
                         push.headCommit(), push.refName(), push.pushedAt(), app.name(), env.name(), trigger.id());
@@ -142,7 +218,7 @@ public class DeployPushToEnvironment {
 
     /** What deploying the push to the environment needs, on this snapshot: a pure function of it. */
     Plan<Decision> plan(Snapshot snapshot, RelayEvent trigger, AppSpec app, EnvironmentSpec env, GitChange.Push push,
-            String tag) {
+            String tag, List<String> supersededIds) {
         String path = env.overlayDir(app.name()) + "/kustomization.yaml";
         String current = snapshot.read(path).orElseThrow(() -> new RelayException(Reason.INVALID_CHANGE,
                 "The overlay " + path + " does not exist: environment " + env.name() + " of app " + app.name()
@@ -158,9 +234,14 @@ public class DeployPushToEnvironment {
                 .filter(time -> !time.isAfter(latestTrusted));
         boolean sameImage = tag.equals(overlay.imageTag(app.imageName()).orElse(null))
                 && env.namespace().equals(overlay.namespace().orElse(null));
+        boolean deployedByThis = trigger.id().equals(overlay.annotation("event").orElse(null));
         if (sameImage) {
-            return Plan.nothing(trigger.id().equals(overlay.annotation("event").orElse(null))
-                    ? Decision.ALREADY_DEPLOYED_BY_THIS_EVENT : Decision.UNCHANGED);
+            return Plan.nothing(deployedByThis ? Decision.ALREADY_DEPLOYED_BY_THIS_EVENT : Decision.UNCHANGED);
+        }
+        Set<String> committed = snapshot.recentEventIds(config.gitops().trailerSearchDepth());
+        if (committed.contains(trigger.id())) {
+            // Redelivered after its commit (as the newest of a batch, or superseded in one), and replaced since.
+            return Plan.nothing(Decision.SUPERSEDED);
         }
         if (isStale(push, deployedAt, overlay.annotation("source-commit"))) {
             return Plan.nothing(Decision.STALE);
@@ -177,7 +258,14 @@ public class DeployPushToEnvironment {
         String message = "Deploy " + app.name() + " " + env.name() + ": " + app.image() + ":" + tag + "\n\n"
                 + "Source: " + push.repo() + "@" + push.headCommit() + " (" + push.refName() + ")\n"
                 + "Pushed by: " + CommitText.oneLine(push.pusher());
-        return Plan.commit(Decision.DEPLOY, new PlannedCommit(edit, message, List.of(trigger.id())));
+        List<String> eventIds = new ArrayList<>();
+        supersededIds.stream().filter(id -> !committed.contains(id)).forEach(eventIds::add);
+        eventIds.add(trigger.id());
+        if (eventIds.size() > 1) {
+            message += "\nSupersedes: " + (eventIds.size() - 1) + " older push" + (eventIds.size() > 2 ? "es" : "")
+                    + " of this batch";
+        }
+        return Plan.commit(Decision.DEPLOY, new PlannedCommit(edit, message, eventIds));
     }
 
     /**
@@ -203,8 +291,10 @@ public class DeployPushToEnvironment {
         return new Result(env.name(), decision, Optional.of(event(trigger, env, data)), Optional.empty());
     }
 
-    private Result failed(RelayEvent trigger, AppSpec app, EnvironmentSpec env, GitChange.Push push, String image,
-            RelayException error) {
+    private Result failed(Request request, EnvironmentSpec env, String image, RelayException error) {
+        RelayEvent trigger = request.trigger();
+        AppSpec app = request.app();
+        GitChange.Push push = request.push();
         LOG.errorf("Deployment of %s to %s/%s failed, nothing committed (event %s): %s", push.headCommit(), app.name(),
                 env.name(), trigger.id(), error.getMessage());
         var data = new OutcomeEvent.DeploymentFailed(app.name(), env.name(), image, push.repo().key(),

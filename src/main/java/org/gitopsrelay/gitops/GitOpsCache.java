@@ -77,6 +77,16 @@ final class GitOpsCache implements AutoCloseable {
         }
     }
 
+    /** The branch as it would be at a commit of the cache's object database (pushed or not). */
+    Snapshot at(ObjectId commit) {
+        try (RevWalk walk = new RevWalk(repository())) {
+            RevCommit parsed = walk.parseCommit(commit);
+            return new Snapshot(repository(), parsed.getId(), parsed.getTree());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the GitOps cache", e);
+        }
+    }
+
     Snapshot empty() {
         return new Snapshot(repository(), null, null);
     }

@@ -1,6 +1,8 @@
 package org.gitopsrelay.gitops;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -40,6 +42,7 @@ public class GitOpsRepository {
     private final GitOpsCache cache;
     private final PlannedCommitBuilder builder;
     private final GitOpsTransport transport;
+    private final ParallelPlanning planning;
     /** When the cache last matched the remote (a fetch or a push of ours); 0: never. */
     private volatile long lastSynced;
 
@@ -50,6 +53,8 @@ public class GitOpsRepository {
         this.cache = new GitOpsCache(config.dataDir().resolve("gitops-cache.git"), config.gitops().branch());
         this.builder = new PlannedCommitBuilder(config.gitops().authorName(), config.gitops().authorEmail());
         this.transport = new GitOpsTransport(remote, config.gitops().branch(), metrics, tracer);
+        int parallelism = config.render().parallelism();
+        this.planning = new ParallelPlanning(parallelism > 0 ? parallelism : Runtime.getRuntime().availableProcessors());
     }
 
     /**
@@ -78,63 +83,58 @@ public class GitOpsRepository {
     }
 
     /**
-     * Applies a change: fetch, plan, commit, push. The planner (which renders, for as long as Kustomize takes) runs
-     * without the write lock, on its snapshot; the lock is held only to fetch, and to commit and push. When another
-     * writer of this process moved the branch meanwhile, the change is planned again on the new tip (no fetch); after
-     * {@code relay.gitops.push-attempts} such overtakings the next plan runs under the lock, so a slow planner cannot
-     * starve. When the push is rejected because another writer pushed first, fetch and plan again, with a jittered
-     * back-off, at most {@code relay.gitops.push-attempts} times.
+     * Applies a change: plan, commit, push; see {@link #applyAll}. A refusal by the planner is thrown.
      */
     public <D> Applied<D> apply(ChangePlanner<D> planner) {
+        ChangeResult<D> result = applyAll(List.of(planner)).get(0);
+        if (result instanceof ChangeResult.Refused<D> refused) {
+            throw refused.error();
+        }
+        return ((ChangeResult.Done<D>) result).applied();
+    }
+
+    /**
+     * Applies a batch of changes, each planned on the same snapshot (in parallel, up to
+     * {@code relay.render.parallelism} at a time: planning is mostly rendering), then committed one after the other
+     * in the order given, each on the previous, and sent in one push. The changes must touch different files; a
+     * planner that throws refuses its change alone.
+     * <p>
+     * Optimistic: a cache synced within {@code relay.gitops.max-staleness} is planned on without asking the remote,
+     * and a refusal or a "nothing to do" decided on it is checked by a fetch before it stands. When another writer of
+     * this process moved the branch meanwhile, the batch is planned again on the new tip (no fetch); after
+     * {@code relay.gitops.push-attempts} such overtakings the next plan runs under the lock, so a slow planner cannot
+     * starve. When the push is rejected because another writer pushed first, fetch and plan again, with a jittered
+     * back-off, at most {@code relay.gitops.push-attempts} times. A push that fails otherwise throws for the batch.
+     */
+    public <D> List<ChangeResult<D>> applyAll(List<? extends ChangePlanner<D>> planners) {
         int maxAttempts = Math.max(1, config.gitops().pushAttempts());
-        Timings timings = new Timings();
-        // Optimistic: a cache synced moments ago is planned on without asking the remote; a push on a tip someone
-        // else moved is rejected, and then the branch is fetched and the change planned again.
-        boolean fresh = !cacheIsRecent();
-        Snapshot snapshot = fresh ? fetch(timings) : current();
+        Run run = new Run();
+        run.fresh = !cacheIsRecent();
+        Snapshot snapshot = run.fresh ? fetch(run) : current();
         int overtaken = 0;
         int rejected = 0;
         for (int attempt = 1;; attempt++) {
             Step<D> step;
-            try {
-                if (overtaken >= maxAttempts) {
-                    writeLock.lock();
-                    try {
-                        step = planAndPush(planner, current(), timings);
-                    } finally {
-                        writeLock.unlock();
-                    }
-                } else {
-                    step = planAndPush(planner, snapshot, timings);
+            if (overtaken >= maxAttempts) {
+                writeLock.lock();
+                try {
+                    step = planAndPush(planners, current(), run);
+                } finally {
+                    writeLock.unlock();
                 }
-            } catch (RelayException e) {
-                // A refusal decided on the cache alone is checked against the remote before it stands.
-                Optional<Snapshot> moved = fresh || e.reason().retryable() ? Optional.empty()
-                        : movedOnFetch(snapshot, timings);
-                if (moved.isEmpty()) {
-                    throw e;
+            } else {
+                step = planAndPush(planners, snapshot, run);
+            }
+            if (step instanceof Step.Settled<D> settled) {
+                return settled.results(run, attempt);
+            }
+            if (step instanceof Step.Moved<D> moved) {
+                if (!moved.fetched()) {
+                    overtaken++;
+                    LOG.debugf("Another writer committed while this change was planned (attempt %d); planning again",
+                            attempt);
                 }
-                fresh = true;
-                snapshot = moved.get();
-                continue;
-            }
-            if (step.done() && !step.changed() && !fresh) {
-                // "Nothing to do" decided on the cache alone: if the remote moved meanwhile, decide again on it.
-                Optional<Snapshot> moved = movedOnFetch(snapshot, timings);
-                fresh = true;
-                if (moved.isPresent()) {
-                    snapshot = moved.get();
-                    continue;
-                }
-            }
-            if (step.done()) {
-                return new Applied<>(step.decision(), timings.outcome(step.commit(), step.changed(), attempt));
-            }
-            if (step.movedTo() != null) {
-                overtaken++;
-                LOG.debugf("Another writer committed while this change was planned (attempt %d); planning again",
-                        attempt);
-                snapshot = step.movedTo();
+                snapshot = moved.tip();
                 continue;
             }
             rejected++;
@@ -146,8 +146,7 @@ public class GitOpsRepository {
             LOG.infof("Push to %s rejected (attempt %d of %d): another writer pushed first; fetching and re-applying",
                     transport.displayUrl(), rejected, maxAttempts);
             backOff(rejected);
-            snapshot = fetch(timings);
-            fresh = true;
+            snapshot = fetch(run);
         }
     }
 
@@ -158,77 +157,122 @@ public class GitOpsRepository {
     }
 
     /** Fetches; the branch as fetched when it is no longer at {@code planned}'s commit. */
-    private Optional<Snapshot> movedOnFetch(Snapshot planned, Timings timings) {
-        Snapshot fetched = fetch(timings);
+    private Optional<Snapshot> movedOnFetch(Snapshot planned, Run run) {
+        Snapshot fetched = fetch(run);
         return Objects.equals(fetched.commitId(), planned.commitId()) ? Optional.empty() : Optional.of(fetched);
     }
 
     /**
-     * One attempt: plans on the snapshot (unlocked, unless the caller holds the lock), then, under the lock, commits
-     * and pushes if the branch is still where the snapshot saw it.
+     * One attempt: plans every change on the snapshot (unlocked, unless the caller holds the lock), then, under the
+     * lock, commits them in order and pushes the last if the branch is still where the snapshot saw it.
      */
-    private <D> Step<D> planAndPush(ChangePlanner<D> planner, Snapshot snapshot, Timings timings) {
+    private <D> Step<D> planAndPush(List<? extends ChangePlanner<D>> planners, Snapshot snapshot, Run run) {
         long t0 = System.nanoTime();
-        Plan<D> decided = planner.plan(snapshot);
-        Optional<PlannedCommit> plan = decided.commit();
-        timings.planNanos += System.nanoTime() - t0;
+        List<Object> plans = planning.planAll(planners, snapshot);
+        run.planNanos += System.nanoTime() - t0;
+        if (!run.fresh && plans.stream().anyMatch(GitOpsRepository::unsure)) {
+            // A refusal or "nothing to do" decided on the cache alone: if the remote moved, decide again on it.
+            Optional<Snapshot> moved = movedOnFetch(snapshot, run);
+            if (moved.isPresent()) {
+                return new Step.Moved<>(moved.get(), true);
+            }
+        }
         writeLock.lock();
         try {
             Snapshot tip = current();
             if (!Objects.equals(tip.commitId(), snapshot.commitId())) {
-                return Step.moved(tip);
+                return new Step.Moved<>(tip, false);
             }
             long t1 = System.nanoTime();
-            ObjectId commit = plan.isEmpty() ? null : builder.build(cache.repository(), snapshot, plan.get());
-            long t2 = System.nanoTime();
-            timings.commitNanos += t2 - t1;
-            if (commit == null) {
-                return Step.done(snapshot.commit().orElse(null), false, decided.decision());
+            List<String> commits = new ArrayList<>(plans.size());
+            Snapshot parent = snapshot;
+            for (Object plan : plans) {
+                ObjectId commit = plan instanceof Plan<?> planned && planned.commit().isPresent()
+                        ? builder.build(cache.repository(), parent, planned.commit().get()) : null;
+                if (commit != null) {
+                    parent = cache.at(commit);
+                }
+                commits.add(commit == null ? null : commit.name());
             }
-            boolean pushed = transport.push(cache, commit);
+            long t2 = System.nanoTime();
+            run.commitNanos += t2 - t1;
+            if (parent == snapshot) {
+                return new Step.Settled<>(plans, commits, snapshot.commit().orElse(null));
+            }
+            boolean pushed = transport.push(cache, parent.commitId());
             if (pushed) {
                 lastSynced = System.nanoTime();
             }
-            timings.pushNanos += System.nanoTime() - t2;
-            return pushed ? Step.done(commit.name(), true, decided.decision()) : Step.rejected();
+            run.pushNanos += System.nanoTime() - t2;
+            return pushed ? new Step.Settled<>(plans, commits, parent.commit().orElseThrow()) : new Step.Rejected<>();
         } finally {
             writeLock.unlock();
         }
     }
 
+    /** A decision that a fetch must confirm when it was made on the cache alone: a refusal, or nothing to commit. */
+    private static boolean unsure(Object plan) {
+        if (plan instanceof RelayException refused) {
+            return !refused.reason().retryable();
+        }
+        return ((Plan<?>) plan).commit().isEmpty();
+    }
+
     /** Fetches under the lock; the time counted is the fetch's, not the wait for the lock. */
-    private Snapshot fetch(Timings timings) {
+    private Snapshot fetch(Run run) {
         writeLock.lock();
         try {
             long t0 = System.nanoTime();
             try {
                 return fetchLocked();
             } finally {
-                timings.fetchNanos += System.nanoTime() - t0;
+                run.fetchNanos += System.nanoTime() - t0;
+                run.fresh = true;
             }
         } finally {
             writeLock.unlock();
         }
     }
 
-    /** What one attempt came to: done (with the tip and whether it is new), overtaken, or rejected by the remote. */
-    private record Step<D>(boolean done, String commit, boolean changed, Snapshot movedTo, D decision) {
+    /**
+     * What one attempt came to: settled (each plan, a {@link Plan} or the {@link RelayException} its planner threw,
+     * with the commit made for it, if any, and the tip after the push), moved on, or rejected by the remote.
+     */
+    private sealed interface Step<D> {
 
-        static <D> Step<D> done(String commit, boolean changed, D decision) {
-            return new Step<>(true, commit, changed, null, decision);
+        record Settled<D>(List<Object> plans, List<String> commits, String tip) implements Step<D> {
+
+            @SuppressWarnings("unchecked")
+            List<ChangeResult<D>> results(Run run, int attempts) {
+                List<ChangeResult<D>> results = new ArrayList<>(plans.size());
+                for (int i = 0; i < plans.size(); i++) {
+                    Object plan = plans.get(i);
+                    if (plan instanceof RelayException refused) {
+                        results.add(new ChangeResult.Refused<>(refused));
+                    } else {
+                        String commit = commits.get(i);
+                        results.add(new ChangeResult.Done<>(new Applied<>(((Plan<D>) plan).decision(),
+                                run.outcome(commit == null ? tip : commit, commit != null, attempts))));
+                    }
+                }
+                return results;
+            }
         }
 
-        static <D> Step<D> moved(Snapshot tip) {
-            return new Step<>(false, null, false, tip, null);
+        /** The branch is not where the plans were made: by another writer of this process, or found on a fetch. */
+        record Moved<D>(Snapshot tip, boolean fetched) implements Step<D> {
         }
 
-        static <D> Step<D> rejected() {
-            return new Step<>(false, null, false, null, null);
+        record Rejected<D>() implements Step<D> {
         }
     }
 
-    /** Time spent in each step over all attempts; waits for the write lock are in none of them. */
-    private static final class Timings {
+    /**
+     * One call of {@link #applyAll}: whether its snapshot was fetched (not just the cache), and the time spent in each
+     * step over all attempts; waits for the write lock are in none of them.
+     */
+    private static final class Run {
+        boolean fresh;
         long fetchNanos;
         long planNanos;
         long commitNanos;
@@ -270,6 +314,7 @@ public class GitOpsRepository {
 
     @PreDestroy
     void close() {
+        planning.close();
         cache.close();
     }
 

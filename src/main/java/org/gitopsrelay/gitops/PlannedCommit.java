@@ -8,6 +8,8 @@ import java.util.List;
  */
 public record PlannedCommit(TreeEdit edit, String message, List<String> eventIds) {
 
+    static final String TRAILER = "Relay-Event: ";
+
     public PlannedCommit {
         eventIds = List.copyOf(eventIds);
     }
@@ -15,7 +17,7 @@ public record PlannedCommit(TreeEdit edit, String message, List<String> eventIds
     String fullMessage() {
         StringBuilder text = new StringBuilder(message.strip()).append("\n\n");
         for (String id : eventIds) {
-            text.append("Relay-Event: ").append(id).append('\n');
+            text.append(TRAILER).append(id).append('\n');
         }
         return text.toString();
     }

@@ -6,9 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
@@ -33,6 +35,8 @@ public final class Snapshot {
     private final Repository repository;
     private final ObjectId commit;
     private final RevTree tree;
+    private Set<String> recentEventIds;
+    private int recentDepth;
 
     Snapshot(Repository repository, ObjectId commit, RevTree tree) {
         this.repository = repository;
@@ -68,6 +72,39 @@ public final class Snapshot {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read " + path + " at " + commit().orElse("(empty)"), e);
         }
+    }
+
+    /**
+     * The ids of the events named in {@code Relay-Event:} trailers of the last {@code depth} commits up to this one:
+     * the events whose change the branch already holds (or held), so that a redelivered one commits nothing twice.
+     * Worked out once per snapshot and depth; safe to call from the threads planning a batch.
+     */
+    public synchronized Set<String> recentEventIds(int depth) {
+        if (recentEventIds != null && recentDepth == depth) {
+            return recentEventIds;
+        }
+        Set<String> ids = new HashSet<>();
+        if (commit != null) {
+            try (RevWalk walk = new RevWalk(repository)) {
+                walk.markStart(walk.parseCommit(commit));
+                int seen = 0;
+                for (RevCommit each : walk) {
+                    for (String line : each.getFullMessage().split("\n")) {
+                        if (line.startsWith(PlannedCommit.TRAILER)) {
+                            ids.add(line.substring(PlannedCommit.TRAILER.length()).strip());
+                        }
+                    }
+                    if (++seen >= depth) {
+                        break;
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot read the GitOps history", e);
+            }
+        }
+        recentEventIds = Set.copyOf(ids);
+        recentDepth = depth;
+        return recentEventIds;
     }
 
     /**

@@ -1,15 +1,21 @@
 package org.gitopsrelay.pipeline;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.pipeline.GitEventHandlers.Handled;
 import org.gitopsrelay.shared.Backoff;
 import org.gitopsrelay.shared.RelayException;
 import org.gitopsrelay.shared.RelayException.Reason;
@@ -21,13 +27,21 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.smallrye.reactive.messaging.TracingMetadata;
 import io.smallrye.reactive.messaging.annotations.Blocking;
+import io.smallrye.reactive.messaging.kafka.IncomingKafkaRecord;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 
 /**
- * Consumes {@code relay.git-events}, one record at a time in partition order. The offset is committed only after
- * this method returns, that is after the GitOps push succeeded; a transient failure is retried a bounded number of
- * times, then the record goes to {@code relay.dead-letter} with its reason (the channel's failure strategy).
+ * Consumes {@code relay.git-events} in batches: whatever is waiting when the previous batch is done, up to
+ * {@code max.poll.records}, so a batch grows with the load by itself. The batch's offsets are committed only after
+ * this method is done, that is after the GitOps push of the batch succeeded. An event that fails for a reason that
+ * may pass is handled again (with its app's later events) up to {@code relay.kafka.handler-attempts} times; an event
+ * that cannot succeed, or runs out of attempts, goes to {@code relay.dead-letter} with its reason, record by record,
+ * as the connector's failure strategy writes it.
  */
 @ApplicationScoped
 public class GitEventConsumer {
@@ -50,55 +64,88 @@ public class GitEventConsumer {
 
     @Incoming(CHANNEL)
     @Blocking(ordered = true)
-    public void consume(ConsumerRecord<String, String> record) {
-        // The connector has made the record's receive span current here, itself a child of the trace context that
-        // EventPublisher put in the headers: the handling, and the GitOps push in it, continue the webhook's trace.
-        Span span = tracer.spanBuilder(Spans.HANDLE_GIT_EVENT).startSpan();
-        try (Scope scope = span.makeCurrent()) {
-            handle(record, span);
-        } catch (RelayException e) {
-            throw Spans.failed(span, e, e.reason().tag());
-        } finally {
-            span.end();
+    public CompletionStage<Void> consume(KafkaRecordBatch<String, String> batch) {
+        List<KafkaRecord<String, String>> records = batch.getRecords();
+        metrics.summary(RelayMetrics.BATCH_SIZE).record(records.size());
+        // Each record gets its handling span, a child of its receive span (and so of the webhook's trace); the batch's
+        // shared work (renders, the GitOps push) runs in the first one's, which the others link to.
+        List<Span> spans = new ArrayList<>(records.size());
+        for (KafkaRecord<String, String> record : records) {
+            Context parent = record.getMetadata(TracingMetadata.class).map(TracingMetadata::getCurrentContext)
+                    .orElse(Context.current());
+            var builder = tracer.spanBuilder(Spans.HANDLE_GIT_EVENT).setParent(parent)
+                    .setAttribute(Spans.MESSAGING_BATCH_COUNT, (long) records.size());
+            if (!spans.isEmpty()) {
+                builder.addLink(spans.get(0).getSpanContext());
+            }
+            spans.add(builder.startSpan());
         }
+        try (Scope scope = spans.get(0).makeCurrent()) {
+            handle(records, spans);
+        } finally {
+            spans.forEach(Span::end);
+        }
+        return batch.ack();
     }
 
-    private void handle(ConsumerRecord<String, String> record, Span span) {
-        RelayEvent event;
-        try {
-            event = EventCodec.decode(record.value());
-        } catch (IllegalArgumentException e) {
-            throw deadLetter(record, new RelayException(Reason.UNREADABLE_EVENT, e.getMessage(), e));
-        }
-        span.setAttribute(Spans.EVENT_ID, event.id());
-        span.setAttribute(Spans.EVENT_TYPE, event.type());
-        span.setAttribute(Spans.APP, event.app());
-        int maxAttempts = config.kafka().handlerAttempts();
-        for (int attempt = 1;; attempt++) {
+    private void handle(List<KafkaRecord<String, String>> records, List<Span> spans) {
+        Map<Integer, RelayEvent> pending = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < records.size(); i++) {
             try {
-                handlers.handle(event);
-                return;
-            } catch (RelayException e) {
-                if (!e.reason().retryable() || attempt >= maxAttempts) {
-                    throw deadLetter(record, e);
-                }
-                metrics.counter(RelayMetrics.HANDLER_RETRIES, "reason", e.reason().tag()).increment();
-                span.addEvent("retry", Attributes.of(Spans.ATTEMPT, (long) attempt));
-                LOG.warnf("Event %s failed (attempt %d of %d), retrying: %s", event.id(), attempt, maxAttempts,
-                        e.getMessage());
-                pause(Backoff.jittered(attempt, config.kafka().handlerBackoff(), config.kafka().handlerMaxBackoff(),
-                        java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
-            } catch (RuntimeException e) {
-                throw deadLetter(record, new RelayException(Reason.INTERNAL, "Unexpected failure: " + e, e));
+                RelayEvent event = EventCodec.decode(records.get(i).getPayload());
+                spans.get(i).setAttribute(Spans.EVENT_ID, event.id());
+                spans.get(i).setAttribute(Spans.EVENT_TYPE, event.type());
+                spans.get(i).setAttribute(Spans.APP, event.app());
+                pending.put(i, event);
+            } catch (IllegalArgumentException e) {
+                deadLetter(records.get(i), spans.get(i), new RelayException(Reason.UNREADABLE_EVENT, e.getMessage(), e));
             }
         }
+        int maxAttempts = config.kafka().handlerAttempts();
+        Map<Integer, Integer> attempts = new HashMap<>();
+        while (!pending.isEmpty()) {
+            List<Integer> indexes = new ArrayList<>(pending.keySet());
+            List<Handled> results = handlers.handleAll(new ArrayList<>(pending.values()));
+            Map<Integer, RelayEvent> again = new java.util.LinkedHashMap<>();
+            int retrying = 0;
+            for (int k = 0; k < indexes.size(); k++) {
+                int i = indexes.get(k);
+                RelayEvent event = pending.get(i);
+                Handled handled = results.get(k);
+                if (handled instanceof Handled.Held) {
+                    again.put(i, event);
+                } else if (handled instanceof Handled.Failed failed) {
+                    RelayException e = failed.error();
+                    int attempt = attempts.merge(i, 1, Integer::sum);
+                    if (!e.reason().retryable() || attempt >= maxAttempts) {
+                        deadLetter(records.get(i), spans.get(i), e);
+                        continue;
+                    }
+                    metrics.counter(RelayMetrics.HANDLER_RETRIES, "reason", e.reason().tag()).increment();
+                    spans.get(i).addEvent("retry", Attributes.of(Spans.ATTEMPT, (long) attempt));
+                    LOG.warnf("Event %s failed (attempt %d of %d), retrying: %s", event.id(), attempt, maxAttempts,
+                            e.getMessage());
+                    retrying = Math.max(retrying, attempt);
+                    again.put(i, event);
+                }
+            }
+            if (retrying > 0) {
+                pause(Backoff.jittered(retrying, config.kafka().handlerBackoff(), config.kafka().handlerMaxBackoff(),
+                        ThreadLocalRandom.current().nextDouble()));
+            }
+            pending = again;
+        }
     }
 
-    private RelayException deadLetter(ConsumerRecord<String, String> record, RelayException e) {
+    /** Sends the record to the dead-letter topic, with its reason, and waits until Kafka has it. */
+    private void deadLetter(KafkaRecord<String, String> record, Span span, RelayException e) {
         metrics.counter(RelayMetrics.DEAD_LETTERS, "reason", e.reason().tag()).increment();
-        LOG.errorf("Record %s-%d@%d goes to the dead-letter topic (%s): %s", record.topic(), record.partition(),
-                record.offset(), e.reason().tag(), e.getMessage());
-        return e;
+        Spans.failed(span, e, e.reason().tag());
+        LOG.errorf("Record %s-%d@%d goes to the dead-letter topic (%s): %s", record.getTopic(), record.getPartition(),
+                record.unwrap(IncomingKafkaRecord.class).getOffset(), e.reason().tag(), e.getMessage());
+        // Until the dead letter is written the batch is not acked: if this throws, the batch is not committed and
+        // comes back, and each of its events finds its own change already done.
+        record.nack(e).toCompletableFuture().join();
     }
 
     private static void pause(Duration duration) {

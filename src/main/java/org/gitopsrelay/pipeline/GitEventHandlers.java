@@ -2,7 +2,10 @@ package org.gitopsrelay.pipeline;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,6 +21,8 @@ import org.gitopsrelay.event.ClaimedTimes;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.GitChange;
 import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.kafka.EventPublisher;
 import org.gitopsrelay.preview.ClosePreview;
 import org.gitopsrelay.preview.OpenPreview;
 import org.gitopsrelay.shared.RelayException;
@@ -39,26 +44,102 @@ public class GitEventHandlers {
     private final DeployPushToEnvironment deployPush;
     private final OpenPreview openPreview;
     private final ClosePreview closePreview;
+    private final EventPublisher publisher;
     private final MeterRegistry metrics;
     private final RelayConfig config;
     private final Clock clock;
 
     @Inject
     public GitEventHandlers(AppRegistry registry, RegistrySync registrySync, DeployPushToEnvironment deployPush,
-            OpenPreview openPreview, ClosePreview closePreview, MeterRegistry metrics, RelayConfig config,
-            Clock clock) {
+            OpenPreview openPreview, ClosePreview closePreview, EventPublisher publisher, MeterRegistry metrics,
+            RelayConfig config, Clock clock) {
         this.registry = registry;
         this.registrySync = registrySync;
         this.deployPush = deployPush;
         this.openPreview = openPreview;
         this.closePreview = closePreview;
+        this.publisher = publisher;
         this.metrics = metrics;
         this.config = config;
         this.clock = clock;
     }
 
+    /** What became of one event of a batch. */
+    public sealed interface Handled {
+
+        /** Every part of the event is done (deployed, superseded, ignored, ...). */
+        record Done() implements Handled {
+        }
+
+        /** A part failed: retried later when the reason is retryable, else dead-lettered. */
+        record Failed(RelayException error) implements Handled {
+        }
+
+        /** Not handled, to keep its app's order: an earlier event of the same app failed and will be retried first. */
+        record Held(String behind) implements Handled {
+        }
+    }
+
+    /** Handles one event; a failure is thrown. */
     public void handle(RelayEvent event) {
+        Handled handled = handleAll(List.of(event)).get(0);
+        if (handled instanceof Handled.Failed failed) {
+            throw failed.error();
+        }
+    }
+
+    /**
+     * Handles a batch of events, in Kafka's order per app. Pushes to environments are deployed together (see
+     * {@link DeployPushToEnvironment#handleAll}: the newest per environment, one GitOps push for all); previews are
+     * opened and closed one event after the other, and an app whose preview event failed has its later preview events
+     * held back, so they cannot overtake it when it is retried. Returns what became of each event, in order.
+     */
+    public List<Handled> handleAll(List<RelayEvent> events) {
         long started = System.nanoTime();
+        List<Handled> handled = new ArrayList<>(java.util.Collections.nCopies(events.size(), new Handled.Done()));
+        List<Routed> routed = new ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            try {
+                route(events.get(i), i, started).ifPresent(routed::add);
+            } catch (RelayException e) {
+                handled.set(i, new Handled.Failed(e));
+            } catch (RuntimeException e) {
+                handled.set(i, new Handled.Failed(unexpected(e)));
+            }
+        }
+        deployAll(routed, handled, started);
+        Map<String, String> failedApps = new HashMap<>();
+        for (Routed each : routed) {
+            if (!each.hasPreviewPart()) {
+                continue;
+            }
+            String behind = failedApps.get(each.app().name());
+            if (behind != null) {
+                handled.set(each.index(), new Handled.Held(behind));
+                continue;
+            }
+            try {
+                handlePreviewPart(each, started);
+            } catch (RelayException e) {
+                handled.set(each.index(), worst(handled.get(each.index()), new Handled.Failed(e)));
+            } catch (RuntimeException e) {
+                handled.set(each.index(), worst(handled.get(each.index()), new Handled.Failed(unexpected(e))));
+            }
+            if (handled.get(each.index()) instanceof Handled.Failed failed && failed.error().reason().retryable()) {
+                failedApps.put(each.app().name(), each.event().id());
+            }
+        }
+        if (routed.stream().anyMatch(each -> handled.get(each.index()) instanceof Handled.Done)) {
+            registrySync.refreshFromCache();
+        }
+        return handled;
+    }
+
+    /**
+     * The app and trusted change of an event with work to do; empty when the event is settled here (ignored,
+     * refused, or a closing for a left-out app).
+     */
+    private Optional<Routed> route(RelayEvent event, int index, long started) {
         GitChange change;
         try {
             change = EventCodec.gitChange(event);
@@ -77,11 +158,11 @@ public class GitEventHandlers {
                 // The app is left out (its app.yaml is invalid), but its previews must not outlive it.
                 handled(event, "preview", closePreview.ofLeftOutApp(event, event.app(), trustedTimes(event, change)),
                         started);
-                return;
+                return Optional.empty();
             }
             handled(event, "-", "ignored", started);
             LOG.warnf("Event %s is for app %s, which is no longer registered: ignored", event.id(), event.app());
-            return;
+            return Optional.empty();
         }
         // Ingest picked the app by the repository; the record's subject alone must not let one repository's pushes
         // deploy another app (a record written to the topic by something else, or an app that moved its source).
@@ -89,26 +170,98 @@ public class GitEventHandlers {
             handled(event, "-", "wrong-source", started);
             LOG.warnf("Event %s comes from repository %s, but app %s is built from %s: refused", event.id(),
                     change.repo(), event.app(), app.get().source());
-            return;
+            return Optional.empty();
         }
         change = trustedTimes(event, change);
         Optional<String> ignored = Routing.ignoredBy(app.get(), change);
         if (ignored.isPresent()) {
             handled(event, "-", "ignored", started);
             LOG.infof("Event %s ignored: %s", event.id(), ignored.get());
+            return Optional.empty();
+        }
+        return Optional.of(new Routed(index, event, app.get(), change));
+    }
+
+    /** An event with work to do: where it stands in the batch, its app, and its change with trusted times. */
+    private record Routed(int index, RelayEvent event, AppSpec app, GitChange change) {
+
+        /** A push to a branch or tag (not its deletion): it may deploy to environments. */
+        Optional<GitChange.Push> deploys() {
+            return change instanceof GitChange.Push push && !push.deleted() ? Optional.of(push) : Optional.empty();
+        }
+
+        boolean hasPreviewPart() {
+            return deploys().isEmpty() || Routing.feedsBranchPreview(app, (GitChange.Push) change);
+        }
+    }
+
+    private void deployAll(List<Routed> routed, List<Handled> handled, long started) {
+        List<Routed> pushes = routed.stream().filter(each -> each.deploys().isPresent()).toList();
+        if (pushes.isEmpty()) {
             return;
         }
+        List<List<DeployPushToEnvironment.Result>> results;
+        try {
+            results = deployPush.handleAll(pushes.stream()
+                    .map(each -> new DeployPushToEnvironment.Request(each.event(), each.app(), each.deploys().get()))
+                    .toList());
+            List<RelayEvent> outcomes = results.stream().flatMap(List::stream)
+                    .flatMap(result -> result.event().stream()).toList();
+            if (!outcomes.isEmpty()) {
+                // When this fails the pushes are tried again: each finds its commit there and publishes again.
+                publisher.publish(Topics.DEPLOYMENTS, outcomes);
+            }
+        } catch (RelayException e) {
+            pushes.forEach(each -> handled.set(each.index(), new Handled.Failed(e)));
+            return;
+        }
+        for (int k = 0; k < pushes.size(); k++) {
+            Routed each = pushes.get(k);
+            for (DeployPushToEnvironment.Result result : results.get(k)) {
+                Optional<RelayException> failure = result.failure();
+                if (failure.isEmpty() || !failure.get().reason().retryable()) {
+                    handled(each.event(), result.environment(), result.outcome(), started);
+                }
+                // A change that cannot be deployed as it is goes to the dead-letter topic too, to be replayed once
+                // the overlay or app.yaml is fixed; its failed event is already published.
+                if (failure.isPresent()) {
+                    handled.set(each.index(), worst(handled.get(each.index()), new Handled.Failed(failure.get())));
+                }
+            }
+        }
+    }
+
+    private void handlePreviewPart(Routed each, long started) {
+        RelayEvent event = each.event();
+        AppSpec app = each.app();
+        GitChange change = each.change();
         if (change instanceof GitChange.Push push) {
-            handlePush(event, app.get(), push, started);
+            if (push.deleted()) {
+                handled(event, "branch preview", closePreview.forBranch(event, app, push.refName(), push.pushedAt()),
+                        started);
+            } else {
+                handled(event, "branch preview", openPreview.forBranch(event, app, push), started);
+            }
         } else if (change instanceof GitChange.PullRequest pr) {
             handled(event, "pr-" + pr.number(), Routing.CLOSED.equals(pr.action())
-                    ? closePreview.forPullRequest(event, app.get(), pr)
-                    : openPreview.forPullRequest(event, app.get(), pr), started);
+                    ? closePreview.forPullRequest(event, app, pr)
+                    : openPreview.forPullRequest(event, app, pr), started);
         } else if (change instanceof GitChange.RefDeleted deleted) {
-            handled(event, "branch preview", closePreview.forBranch(event, app.get(), deleted.refName(), null),
-                    started);
+            handled(event, "branch preview", closePreview.forBranch(event, app, deleted.refName(), null), started);
         }
-        registrySync.refreshFromCache();
+    }
+
+    /** A retryable failure wins over a final one: the event is tried again as a whole, its done parts doing nothing. */
+    private static Handled worst(Handled current, Handled.Failed next) {
+        if (current instanceof Handled.Failed failed
+                && (failed.error().reason().retryable() || !next.error().reason().retryable())) {
+            return current;
+        }
+        return next;
+    }
+
+    private static RelayException unexpected(RuntimeException e) {
+        return new RelayException(RelayException.Reason.INTERNAL, "Unexpected failure: " + e, e);
     }
 
     /**
@@ -126,24 +279,6 @@ public class GitEventHandlers {
                     received);
         }
         return clamped;
-    }
-
-    private void handlePush(RelayEvent event, AppSpec app, GitChange.Push push, long started) {
-        if (push.deleted()) {
-            handled(event, "branch preview", closePreview.forBranch(event, app, push.refName(), push.pushedAt()),
-                    started);
-            return;
-        }
-        List<DeployPushToEnvironment.Result> results = deployPush.handle(event, app, push);
-        results.forEach(result -> handled(event, result.environment(), result.outcome(), started));
-        if (Routing.feedsBranchPreview(app, push)) {
-            handled(event, "branch preview", openPreview.forBranch(event, app, push), started);
-        }
-        // A change that cannot be deployed as it is goes to the dead-letter topic too, to be replayed once the
-        // overlay or app.yaml is fixed; its failed event is already published.
-        results.stream().flatMap(result -> result.failure().stream()).findFirst().ifPresent(failure -> {
-            throw failure;
-        });
     }
 
     /**

@@ -28,6 +28,8 @@ public class RelayException extends RuntimeException {
         /** Kustomize could not be run, timed out, or its output could not be read: the machine is at fault. */
         RENDER_UNAVAILABLE(503, true),
         INVALID_CHANGE(422, false),
+        /** The disk under the data directory failed or is full: the change is fine, the machine is not. */
+        STORAGE_UNAVAILABLE(503, true),
         /** Mattermost did not take a notification within the retry budget (down, slow, or rate limiting). */
         NOTIFICATION_UNDELIVERED(503, true),
         /** Mattermost refused a notification (a bad token, an unknown channel): retrying cannot help. */

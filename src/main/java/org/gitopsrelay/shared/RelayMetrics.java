@@ -13,6 +13,8 @@ public final class RelayMetrics {
     public static final String DEAD_LETTERS = "relay.dead.letters";
     /** Handler attempts that failed with a retryable reason and were tried again. */
     public static final String HANDLER_RETRIES = "relay.handler.retries";
+    /** Records per batch the handlers took from relay.git-events: it grows with the backlog. */
+    public static final String BATCH_SIZE = "relay.handler.batch.size";
     public static final String CLAIMED_TIMES_CLAMPED = "relay.claimed.times.clamped";
     public static final String GIT_FETCH = "relay.git.fetch";
     public static final String GIT_PUSH = "relay.git.push";

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 
 import org.gitopsrelay.app.AppSpec;
 import org.gitopsrelay.app.AppSpecParser;
@@ -62,7 +63,7 @@ class DeployPlanTest {
                 OpenTelemetry.noop().getTracer("test"));
         // Planning renders with the real Kustomize; it never publishes (that is the handler's, after the push).
         deploy = new DeployPushToEnvironment(repository,
-                new OverlayCheck(new KustomizeRenderer(config, new SimpleMeterRegistry()), config), null, config,
+                new OverlayCheck(new KustomizeRenderer(config, new SimpleMeterRegistry()), config), config,
                 Clock.fixed(NOW, ZoneOffset.UTC));
         app = AppSpecParser.parse("shop", """
                 source: {repository: github.com/example/shop}
@@ -96,7 +97,7 @@ class DeployPlanTest {
     }
 
     private Plan<Decision> plan(Snapshot snapshot, String eventId, GitChange.Push push) {
-        return deploy.plan(snapshot, event(eventId), app, app.environments().get(0), push, push.headCommit());
+        return deploy.plan(snapshot, event(eventId), app, app.environments().get(0), push, push.headCommit(), List.of());
     }
 
     @Test
