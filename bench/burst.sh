@@ -44,7 +44,7 @@ echo "== burst: $pushes pushes, 8 concurrent senders, across $apps apps"
 java -cp "$cp" bench/PushLoad.java "http://127.0.0.1:$port" $secret "$bootstrap" "$apps" "$pushes" 8 || true
 echo "service peak RSS (JVM and embedded broker): $(awk '/VmHWM/{printf "%d MB", $2/1024}' /proc/$pid/status)"
 echo "batches: $(curl -fs "http://127.0.0.1:$port/q/metrics" | grep -E '^relay_handler_batch_size_(count|sum|max)' | tr '\n' ' ')"
-echo "outcomes: $(curl -fs "http://127.0.0.1:$port/q/metrics" | grep -E '^relay_events_handled_total' | sed -E 's/.*outcome="([^"]*)".* ([0-9.E]+)$/\1=\2/' | tr '\n' ' ')"
+echo "outcomes: $(curl -fs "http://127.0.0.1:$port/q/metrics" | grep -E '^relay_events_handled_total' | sed -E 's/.*outcome="([^"]*)"[^}]*\} ([0-9.E]+).*/\1=\2/' | tr '\n' ' ')"
 
 echo "== shell pipeline: $shell_updates updates over $apps apps, 8 jobs"
 bench/shell-pipeline.sh "$shell_updates" "$apps" 8
