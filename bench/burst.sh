@@ -4,7 +4,7 @@
 # one update costs by hand (one Kustomize build of an overlay plus one local git push) and with the CI shell
 # pipeline (bench/shell-pipeline.sh, SHELL_UPDATES updates over the same number of apps).
 # Prints events/s until every app holds its last push, p50/p99 push→landed, and the service's peak RSS.
-# usage: bench/burst.sh [PUSHES=2000] [APPS=50] [SHELL_UPDATES=500]
+# usage: bench/burst.sh [PUSHES=2000] [APPS=50] [SHELL_UPDATES=500, 0: none]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pushes=${1:-2000}
@@ -46,5 +46,7 @@ echo "service peak RSS (JVM and embedded broker): $(awk '/VmHWM/{printf "%d MB",
 echo "batches: $(curl -fs "http://127.0.0.1:$port/q/metrics" | grep -E '^relay_handler_batch_size_(count|sum|max)' | tr '\n' ' ')"
 echo "outcomes: $(curl -fs "http://127.0.0.1:$port/q/metrics" | grep -E '^relay_events_handled_total' | sed -E 's/.*outcome="([^"]*)"[^}]*\} ([0-9.E]+).*/\1=\2/' | tr '\n' ' ')"
 
-echo "== shell pipeline: $shell_updates updates over $apps apps, 8 jobs"
-bench/shell-pipeline.sh "$shell_updates" "$apps" 8
+if [ "$shell_updates" -gt 0 ]; then
+  echo "== shell pipeline: $shell_updates updates over $apps apps, 8 jobs"
+  bench/shell-pipeline.sh "$shell_updates" "$apps" 8
+fi
