@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -121,6 +120,9 @@ public class DeployPushToEnvironment {
             }
         }
         List<Coalesced> planned = new ArrayList<>(newest.values());
+        if (planned.isEmpty()) {
+            return results;
+        }
         List<ChangeResult<Decision>> applied = repository.applyAll(planned.stream()
                 .map(change -> (ChangePlanner<Decision>) snapshot -> plan(snapshot, change.request().trigger(),
                         change.request().app(), change.env(), change.request().push(), change.tag(),
@@ -131,10 +133,15 @@ public class DeployPushToEnvironment {
             Result result = outcome(change, applied.get(k), started);
             results.get(change.index()).add(result);
             for (Coalesced superseded : change.superseded()) {
-                // A retryable failure of the newest holds its batch-mates back too, to be retried with it.
-                results.get(superseded.index()).add(result.failure().filter(e -> e.reason().retryable()).isPresent()
-                        ? new Result(change.env().name(), null, Optional.empty(), result.failure())
-                        : new Result(change.env().name(), Decision.SUPERSEDED, Optional.empty(), Optional.empty()));
+                if (result.failure().isPresent()) {
+                    // Nothing replaced it: it shares the newest one's fate, retried or dead-lettered (and replayed)
+                    // with it, where it will be found stale or deployed.
+                    results.get(superseded.index()).add(new Result(change.env().name(), null, Optional.empty(),
+                            result.failure()));
+                    continue;
+                }
+                results.get(superseded.index()).add(
+                        new Result(change.env().name(), Decision.SUPERSEDED, Optional.empty(), Optional.empty()));
                 LOG.infof("Push of %s to %s/%s superseded by %s in the same batch (event %s, by event %s)",
                         superseded.request().push().headCommit(), change.request().app().name(), change.env().name(),
                         change.request().push().headCommit(), superseded.request().trigger().id(),
@@ -152,7 +159,8 @@ public class DeployPushToEnvironment {
 
         Coalesced newer(Coalesced next) {
             GitChange.Push push = request.push();
-            if (isStale(next.request().push(), Optional.ofNullable(push.pushedAt()), Optional.of(push.headCommit()))) {
+            if (isStale(next.request().push(), Optional.ofNullable(push.pushedAt()),
+                    Optional.ofNullable(push.headCommit()))) {
                 superseded.add(next);
                 return this;
             }
@@ -238,8 +246,8 @@ public class DeployPushToEnvironment {
         if (sameImage) {
             return Plan.nothing(deployedByThis ? Decision.ALREADY_DEPLOYED_BY_THIS_EVENT : Decision.UNCHANGED);
         }
-        Set<String> committed = snapshot.recentEventIds(config.gitops().trailerSearchDepth());
-        if (committed.contains(trigger.id())) {
+        int depth = config.gitops().trailerSearchDepth();
+        if (snapshot.committed(trigger.id(), path, depth)) {
             // Redelivered after its commit (as the newest of a batch, or superseded in one), and replaced since.
             return Plan.nothing(Decision.SUPERSEDED);
         }
@@ -259,7 +267,7 @@ public class DeployPushToEnvironment {
                 + "Source: " + push.repo() + "@" + push.headCommit() + " (" + push.refName() + ")\n"
                 + "Pushed by: " + CommitText.oneLine(push.pusher());
         List<String> eventIds = new ArrayList<>();
-        supersededIds.stream().filter(id -> !committed.contains(id)).forEach(eventIds::add);
+        supersededIds.stream().filter(id -> !snapshot.committed(id, path, depth)).forEach(eventIds::add);
         eventIds.add(trigger.id());
         if (eventIds.size() > 1) {
             message += "\nSupersedes: " + (eventIds.size() - 1) + " older push" + (eventIds.size() > 2 ? "es" : "")
@@ -280,7 +288,8 @@ public class DeployPushToEnvironment {
         if (push.pushedAt().isBefore(deployedAt.get())) {
             return true;
         }
-        return push.pushedAt().equals(deployedAt.get()) && !push.before().equals(deployedCommit.orElse(null));
+        return push.pushedAt().equals(deployedAt.get())
+                && (push.before() == null || !push.before().equals(deployedCommit.orElse(null)));
     }
 
     private Result committed(RelayEvent trigger, AppSpec app, EnvironmentSpec env, GitChange.Push push, String image,

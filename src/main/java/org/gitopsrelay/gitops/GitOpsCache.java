@@ -27,6 +27,7 @@ final class GitOpsCache implements AutoCloseable {
     private final Path dir;
     private final String branch;
     private volatile Repository repository;
+    private final CommitFacts.Cache facts = new CommitFacts.Cache();
 
     GitOpsCache(Path dir, String branch) {
         this.dir = dir.toAbsolutePath().normalize();
@@ -71,7 +72,7 @@ final class GitOpsCache implements AutoCloseable {
                 return empty();
             }
             RevCommit commit = walk.parseCommit(ref.getObjectId());
-            return new Snapshot(repo, commit.getId(), commit.getTree());
+            return new Snapshot(repo, commit.getId(), commit.getTree(), facts);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read the GitOps cache", e);
         }
@@ -81,14 +82,14 @@ final class GitOpsCache implements AutoCloseable {
     Snapshot at(ObjectId commit) {
         try (RevWalk walk = new RevWalk(repository())) {
             RevCommit parsed = walk.parseCommit(commit);
-            return new Snapshot(repository(), parsed.getId(), parsed.getTree());
+            return new Snapshot(repository(), parsed.getId(), parsed.getTree(), facts);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read the GitOps cache", e);
         }
     }
 
     Snapshot empty() {
-        return new Snapshot(repository(), null, null);
+        return new Snapshot(repository(), null, null, facts);
     }
 
     /** After a push, the cache knows the new tip without fetching it back. */
@@ -125,7 +126,7 @@ final class GitOpsCache implements AutoCloseable {
                     Snapshot before = empty();
                     if (commit.getParentCount() > 0) {
                         RevCommit parent = walk.parseCommit(commit.getParent(0));
-                        before = new Snapshot(repo, parent.getId(), parent.getTree());
+                        before = new Snapshot(repo, parent.getId(), parent.getTree(), facts);
                     }
                     return Optional.of(new GitOpsRepository.EventCommit(commit.name(), commit.getFullMessage(),
                             before));

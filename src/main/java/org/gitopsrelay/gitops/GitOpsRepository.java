@@ -86,7 +86,7 @@ public class GitOpsRepository {
      * Applies a change: plan, commit, push; see {@link #applyAll}. A refusal by the planner is thrown.
      */
     public <D> Applied<D> apply(ChangePlanner<D> planner) {
-        ChangeResult<D> result = applyAll(List.of(planner)).get(0);
+        ChangeResult<D> result = applyTogether(List.of(planner)).get(0);
         if (result instanceof ChangeResult.Refused<D> refused) {
             throw refused.error();
         }
@@ -104,9 +104,34 @@ public class GitOpsRepository {
      * this process moved the branch meanwhile, the batch is planned again on the new tip (no fetch); after
      * {@code relay.gitops.push-attempts} such overtakings the next plan runs under the lock, so a slow planner cannot
      * starve. When the push is rejected because another writer pushed first, fetch and plan again, with a jittered
-     * back-off, at most {@code relay.gitops.push-attempts} times. A push that fails otherwise throws for the batch.
+     * back-off, at most {@code relay.gitops.push-attempts} times. When the remote refuses the push otherwise (a hook,
+     * a protected path), the changes are pushed one at a time, so that only the one it refuses fails; any other
+     * failure of the push throws for the batch.
      */
     public <D> List<ChangeResult<D>> applyAll(List<? extends ChangePlanner<D>> planners) {
+        try {
+            return applyTogether(planners);
+        } catch (RelayException e) {
+            if (e.reason() != Reason.GIT_PUSH_REJECTED || planners.size() < 2) {
+                throw e;
+            }
+            // The remote refused the batch's push for a reason of its own (a hook, a rule on paths or messages):
+            // perhaps for one change alone. Each change goes on its own, so only what the remote refuses fails.
+            LOG.warnf("The push of a batch of %d changes was refused (%s); pushing them one at a time",
+                    planners.size(), e.getMessage());
+            List<ChangeResult<D>> results = new ArrayList<>(planners.size());
+            for (ChangePlanner<D> planner : planners) {
+                try {
+                    results.add(new ChangeResult.Done<>(apply(planner)));
+                } catch (RelayException refused) {
+                    results.add(new ChangeResult.Refused<>(refused));
+                }
+            }
+            return results;
+        }
+    }
+
+    private <D> List<ChangeResult<D>> applyTogether(List<? extends ChangePlanner<D>> planners) {
         int maxAttempts = Math.max(1, config.gitops().pushAttempts());
         Run run = new Run();
         run.fresh = !cacheIsRecent();
@@ -186,25 +211,32 @@ public class GitOpsRepository {
             long t1 = System.nanoTime();
             List<String> commits = new ArrayList<>(plans.size());
             Snapshot parent = snapshot;
-            for (Object plan : plans) {
-                ObjectId commit = plan instanceof Plan<?> planned && planned.commit().isPresent()
-                        ? builder.build(cache.repository(), parent, planned.commit().get()) : null;
-                if (commit != null) {
-                    parent = cache.at(commit);
+            try {
+                for (Object plan : plans) {
+                    ObjectId commit = plan instanceof Plan<?> planned && planned.commit().isPresent()
+                            ? builder.build(cache.repository(), parent, planned.commit().get()) : null;
+                    if (commit != null) {
+                        parent = cache.at(commit);
+                    }
+                    commits.add(commit == null ? null : commit.name());
                 }
-                commits.add(commit == null ? null : commit.name());
+            } catch (java.io.UncheckedIOException e) {
+                // The cache's disk is full or failing: nothing was pushed, and the same change may go through later.
+                throw new RelayException(Reason.STORAGE_UNAVAILABLE, "Cannot write the GitOps commit in the cache: "
+                        + e.getMessage(), e);
             }
             long t2 = System.nanoTime();
             run.commitNanos += t2 - t1;
+            String base = snapshot.commit().orElse(null);
             if (parent == snapshot) {
-                return new Step.Settled<>(plans, commits, snapshot.commit().orElse(null));
+                return new Step.Settled<>(plans, commits, base);
             }
             boolean pushed = transport.push(cache, parent.commitId());
             if (pushed) {
                 lastSynced = System.nanoTime();
             }
             run.pushNanos += System.nanoTime() - t2;
-            return pushed ? new Step.Settled<>(plans, commits, parent.commit().orElseThrow()) : new Step.Rejected<>();
+            return pushed ? new Step.Settled<>(plans, commits, base) : new Step.Rejected<>();
         } finally {
             writeLock.unlock();
         }
@@ -236,11 +268,12 @@ public class GitOpsRepository {
 
     /**
      * What one attempt came to: settled (each plan, a {@link Plan} or the {@link RelayException} its planner threw,
-     * with the commit made for it, if any, and the tip after the push), moved on, or rejected by the remote.
+     * with the commit made for it, if any), moved on, or rejected by the remote.
      */
     private sealed interface Step<D> {
 
-        record Settled<D>(List<Object> plans, List<String> commits, String tip) implements Step<D> {
+        /** {@code base}: the commit the plans were made on, reported for a change that needed no commit. */
+        record Settled<D>(List<Object> plans, List<String> commits, String base) implements Step<D> {
 
             @SuppressWarnings("unchecked")
             List<ChangeResult<D>> results(Run run, int attempts) {
@@ -252,7 +285,7 @@ public class GitOpsRepository {
                     } else {
                         String commit = commits.get(i);
                         results.add(new ChangeResult.Done<>(new Applied<>(((Plan<D>) plan).decision(),
-                                run.outcome(commit == null ? tip : commit, commit != null, attempts))));
+                                run.outcome(commit == null ? base : commit, commit != null, attempts))));
                     }
                 }
                 return results;

@@ -6,11 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
@@ -35,13 +33,15 @@ public final class Snapshot {
     private final Repository repository;
     private final ObjectId commit;
     private final RevTree tree;
-    private Set<String> recentEventIds;
+    private final CommitFacts.Cache facts;
+    private List<CommitFacts> recentHistory;
     private int recentDepth;
 
-    Snapshot(Repository repository, ObjectId commit, RevTree tree) {
+    Snapshot(Repository repository, ObjectId commit, RevTree tree, CommitFacts.Cache facts) {
         this.repository = repository;
         this.commit = commit;
         this.tree = tree;
+        this.facts = facts;
     }
 
     /** The commit this snapshot shows; empty for a branch that does not exist yet. */
@@ -75,26 +75,34 @@ public final class Snapshot {
     }
 
     /**
-     * The ids of the events named in {@code Relay-Event:} trailers of the last {@code depth} commits up to this one:
-     * the events whose change the branch already holds (or held), so that a redelivered one commits nothing twice.
-     * Worked out once per snapshot and depth; safe to call from the threads planning a batch.
+     * Whether one of the last {@code depth} commits up to this one names the event in a {@code Relay-Event:} trailer
+     * and changed {@code path}: the branch holds (or held) that event's change to that file, so a redelivered event
+     * commits nothing twice there, while an environment it has not reached yet is still deployed. The history is
+     * read once per snapshot and depth; safe to call from the threads planning a batch.
      */
-    public synchronized Set<String> recentEventIds(int depth) {
-        if (recentEventIds != null && recentDepth == depth) {
-            return recentEventIds;
+    public boolean committed(String eventId, String path, int depth) {
+        for (CommitFacts each : recentHistory(depth)) {
+            if (each.eventIds().contains(eventId) && each.changedPaths().contains(path)) {
+                return true;
+            }
         }
-        Set<String> ids = new HashSet<>();
+        return false;
+    }
+
+    private synchronized List<CommitFacts> recentHistory(int depth) {
+        if (recentHistory != null && recentDepth == depth) {
+            return recentHistory;
+        }
+        List<CommitFacts> history = new ArrayList<>();
         if (commit != null) {
-            try (RevWalk walk = new RevWalk(repository)) {
+            try (RevWalk walk = new RevWalk(repository); ObjectReader reader = repository.newObjectReader()) {
                 walk.markStart(walk.parseCommit(commit));
-                int seen = 0;
                 for (RevCommit each : walk) {
-                    for (String line : each.getFullMessage().split("\n")) {
-                        if (line.startsWith(PlannedCommit.TRAILER)) {
-                            ids.add(line.substring(PlannedCommit.TRAILER.length()).strip());
-                        }
+                    if (each.getParentCount() > 0) {
+                        walk.parseHeaders(each.getParent(0));
                     }
-                    if (++seen >= depth) {
+                    history.add(facts.of(reader, each));
+                    if (history.size() >= depth) {
                         break;
                     }
                 }
@@ -102,9 +110,9 @@ public final class Snapshot {
                 throw new UncheckedIOException("Cannot read the GitOps history", e);
             }
         }
-        recentEventIds = Set.copyOf(ids);
+        recentHistory = List.copyOf(history);
         recentDepth = depth;
-        return recentEventIds;
+        return recentHistory;
     }
 
     /**

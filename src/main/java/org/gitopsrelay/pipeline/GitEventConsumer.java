@@ -3,8 +3,10 @@ package org.gitopsrelay.pipeline;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -88,8 +90,16 @@ public class GitEventConsumer {
         return batch.ack();
     }
 
+    /**
+     * Handles the batch until every record is done or due for the dead-letter topic; the dead letters are written last,
+     * in Kafka's order, once nothing else of the batch is pending: writing one acknowledges its record, and in a batch
+     * that commits its partition's offset, which must not happen while an earlier record of it is still being tried.
+     * Retries are counted per app, not per event: events held behind a failing one share its budget, so a batch takes
+     * at most one budget per app however many events wait behind.
+     */
     private void handle(List<KafkaRecord<String, String>> records, List<Span> spans) {
-        Map<Integer, RelayEvent> pending = new java.util.LinkedHashMap<>();
+        Map<Integer, RelayEvent> pending = new LinkedHashMap<>();
+        Map<Integer, RelayException> deadLetters = new TreeMap<>();
         for (int i = 0; i < records.size(); i++) {
             try {
                 RelayEvent event = EventCodec.decode(records.get(i).getPayload());
@@ -97,35 +107,44 @@ public class GitEventConsumer {
                 spans.get(i).setAttribute(Spans.EVENT_TYPE, event.type());
                 spans.get(i).setAttribute(Spans.APP, event.app());
                 pending.put(i, event);
-            } catch (IllegalArgumentException e) {
-                deadLetter(records.get(i), spans.get(i), new RelayException(Reason.UNREADABLE_EVENT, e.getMessage(), e));
+            } catch (RuntimeException e) {
+                deadLetters.put(i, new RelayException(Reason.UNREADABLE_EVENT, e.getMessage(), e));
             }
         }
         int maxAttempts = config.kafka().handlerAttempts();
-        Map<Integer, Integer> attempts = new HashMap<>();
+        Map<String, Integer> attemptsByApp = new HashMap<>();
         while (!pending.isEmpty()) {
             List<Integer> indexes = new ArrayList<>(pending.keySet());
-            List<Handled> results = handlers.handleAll(new ArrayList<>(pending.values()));
-            Map<Integer, RelayEvent> again = new java.util.LinkedHashMap<>();
+            List<Handled> results = handleAll(new ArrayList<>(pending.values()));
+            Map<String, Integer> attempt = new HashMap<>();
+            for (int k = 0; k < indexes.size(); k++) {
+                if (results.get(k) instanceof Handled.Failed failed && failed.error().reason().retryable()) {
+                    String app = pending.get(indexes.get(k)).app();
+                    attempt.computeIfAbsent(app, key -> attemptsByApp.merge(key, 1, Integer::sum));
+                }
+            }
+            Map<Integer, RelayEvent> again = new LinkedHashMap<>();
             int retrying = 0;
             for (int k = 0; k < indexes.size(); k++) {
                 int i = indexes.get(k);
                 RelayEvent event = pending.get(i);
                 Handled handled = results.get(k);
-                if (handled instanceof Handled.Held) {
+                if (handled instanceof Handled.Held held) {
+                    LOG.infof("Event %s of app %s waits for event %s, which failed before it, to be retried first",
+                            event.id(), event.app(), held.behind());
                     again.put(i, event);
                 } else if (handled instanceof Handled.Failed failed) {
                     RelayException e = failed.error();
-                    int attempt = attempts.merge(i, 1, Integer::sum);
-                    if (!e.reason().retryable() || attempt >= maxAttempts) {
-                        deadLetter(records.get(i), spans.get(i), e);
+                    int tried = attemptsByApp.getOrDefault(event.app(), 1);
+                    if (!e.reason().retryable() || tried >= maxAttempts) {
+                        deadLetters.put(i, e);
                         continue;
                     }
                     metrics.counter(RelayMetrics.HANDLER_RETRIES, "reason", e.reason().tag()).increment();
-                    spans.get(i).addEvent("retry", Attributes.of(Spans.ATTEMPT, (long) attempt));
-                    LOG.warnf("Event %s failed (attempt %d of %d), retrying: %s", event.id(), attempt, maxAttempts,
-                            e.getMessage());
-                    retrying = Math.max(retrying, attempt);
+                    spans.get(i).addEvent("retry", Attributes.of(Spans.ATTEMPT, (long) tried));
+                    LOG.warnf("Event %s failed (attempt %d of %d for app %s), retrying: %s", event.id(), tried,
+                            maxAttempts, event.app(), e.getMessage());
+                    retrying = Math.max(retrying, tried);
                     again.put(i, event);
                 }
             }
@@ -135,6 +154,18 @@ public class GitEventConsumer {
             }
             pending = again;
         }
+        deadLetters.forEach((i, e) -> deadLetter(records.get(i), spans.get(i), e));
+    }
+
+    /** What became of each event; a failure that escapes the handlers (a defect) fails them all, to be tried again. */
+    private List<Handled> handleAll(List<RelayEvent> events) {
+        try {
+            return handlers.handleAll(events);
+        } catch (RuntimeException e) {
+            RelayException failure = e instanceof RelayException relay ? relay : GitEventHandlers.unexpected(e);
+            LOG.errorf(e, "Handling a batch of %d events failed as a whole", events.size());
+            return java.util.Collections.nCopies(events.size(), new Handled.Failed(failure));
+        }
     }
 
     /** Sends the record to the dead-letter topic, with its reason, and waits until Kafka has it. */
@@ -143,8 +174,9 @@ public class GitEventConsumer {
         Spans.failed(span, e, e.reason().tag());
         LOG.errorf("Record %s-%d@%d goes to the dead-letter topic (%s): %s", record.getTopic(), record.getPartition(),
                 record.unwrap(IncomingKafkaRecord.class).getOffset(), e.reason().tag(), e.getMessage());
-        // Until the dead letter is written the batch is not acked: if this throws, the batch is not committed and
-        // comes back, and each of its events finds its own change already done.
+        // If Kafka cannot take the dead letter, this throws: the channel stops (liveness goes down) with the batch
+        // uncommitted from this record on, and after a restart the batch comes back; each event finds its own
+        // change already done.
         record.nack(e).toCompletableFuture().join();
     }
 

@@ -130,7 +130,12 @@ public class GitEventHandlers {
             }
         }
         if (routed.stream().anyMatch(each -> handled.get(each.index()) instanceof Handled.Done)) {
-            registrySync.refreshFromCache();
+            try {
+                registrySync.refreshFromCache();
+            } catch (RuntimeException e) {
+                // The registry refreshes on its own schedule too; what the batch did is done.
+                LOG.warnf(e, "Cannot refresh the app registry from the GitOps cache after a batch");
+            }
         }
         return handled;
     }
@@ -205,18 +210,17 @@ public class GitEventHandlers {
             results = deployPush.handleAll(pushes.stream()
                     .map(each -> new DeployPushToEnvironment.Request(each.event(), each.app(), each.deploys().get()))
                     .toList());
-            List<RelayEvent> outcomes = results.stream().flatMap(List::stream)
-                    .flatMap(result -> result.event().stream()).toList();
-            if (!outcomes.isEmpty()) {
-                // When this fails the pushes are tried again: each finds its commit there and publishes again.
-                publisher.publish(Topics.DEPLOYMENTS, outcomes);
-            }
-        } catch (RelayException e) {
-            pushes.forEach(each -> handled.set(each.index(), new Handled.Failed(e)));
+        } catch (RuntimeException e) {
+            RelayException failure = e instanceof RelayException relay ? relay : unexpected(e);
+            pushes.forEach(each -> handled.set(each.index(), new Handled.Failed(failure)));
             return;
         }
+        publishOutcomes(pushes, results, handled);
         for (int k = 0; k < pushes.size(); k++) {
             Routed each = pushes.get(k);
+            if (handled.get(each.index()) instanceof Handled.Failed) {
+                continue;
+            }
             for (DeployPushToEnvironment.Result result : results.get(k)) {
                 Optional<RelayException> failure = result.failure();
                 if (failure.isEmpty() || !failure.get().reason().retryable()) {
@@ -227,6 +231,39 @@ public class GitEventHandlers {
                 if (failure.isPresent()) {
                     handled.set(each.index(), worst(handled.get(each.index()), new Handled.Failed(failure.get())));
                 }
+            }
+        }
+    }
+
+    /**
+     * Publishes what the pushes did, in one write; when Kafka refuses the write (a record too large, no permission),
+     * each event's outcomes are written on their own, so that the refusal is the refused event's alone. An event
+     * whose outcome was not written is tried again: it finds its commit there and publishes again.
+     */
+    private void publishOutcomes(List<Routed> pushes, List<List<DeployPushToEnvironment.Result>> results,
+            List<Handled> handled) {
+        List<RelayEvent> outcomes = results.stream().flatMap(List::stream)
+                .flatMap(result -> result.event().stream()).toList();
+        if (outcomes.isEmpty()) {
+            return;
+        }
+        try {
+            publisher.publish(Topics.DEPLOYMENTS, outcomes);
+            return;
+        } catch (RelayException e) {
+            if (e.reason().retryable()) {
+                pushes.forEach(each -> handled.set(each.index(), new Handled.Failed(e)));
+                return;
+            }
+        }
+        for (int k = 0; k < pushes.size(); k++) {
+            List<RelayEvent> own = results.get(k).stream().flatMap(result -> result.event().stream()).toList();
+            try {
+                if (!own.isEmpty()) {
+                    publisher.publish(Topics.DEPLOYMENTS, own);
+                }
+            } catch (RelayException e) {
+                handled.set(pushes.get(k).index(), new Handled.Failed(e));
             }
         }
     }
@@ -260,7 +297,11 @@ public class GitEventHandlers {
         return next;
     }
 
-    private static RelayException unexpected(RuntimeException e) {
+    /** An exception no handler expected: an I/O error is the disk's (retryable), anything else a defect. */
+    static RelayException unexpected(RuntimeException e) {
+        if (e instanceof java.io.UncheckedIOException) {
+            return new RelayException(RelayException.Reason.STORAGE_UNAVAILABLE, "I/O failure: " + e.getMessage(), e);
+        }
         return new RelayException(RelayException.Reason.INTERNAL, "Unexpected failure: " + e, e);
     }
 

@@ -175,6 +175,48 @@ class DeployBatchTest {
     }
 
     @Test
+    void olderPushesCoalescedIntoANewestThatCannotBeDeployedFailWithIt() throws Exception {
+        AppSpec gone = app("gone");
+
+        List<List<Result>> results = deploy.handleAll(chain(gone, sha('a'), sha('b')));
+
+        assertThat(results).allSatisfy(perEnv -> assertThat(perEnv.get(0).failure()).hasValueSatisfying(
+                failure -> assertThat(failure.reason()).isEqualTo(Reason.INVALID_CHANGE)));
+        assertThat(results.get(0).get(0).event()).as("one failed event, the newest push's").isEmpty();
+        assertThat(results.get(1).get(0).event()).isPresent();
+    }
+
+    @Test
+    void aPushReplayedAfterOneOfItsEnvironmentsFailedStillDeploysThatEnvironment() throws Exception {
+        AppSpec twoEnvironments = AppSpecParser.parse("shop", """
+                source: {repository: github.com/example/shop}
+                image: {repository: registry.example.org/example/shop}
+                environments:
+                  staging: {branch: main}
+                  qa: {branch: main}
+                """);
+        List<Request> push = List.of(new Request(chain(shop, sha('a')).get(0).trigger(), twoEnvironments,
+                chain(shop, sha('a')).get(0).push()));
+        List<List<Result>> first = deploy.handleAll(push);
+        assertThat(first.get(0)).extracting(Result::environment, Result::outcome)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("staging", "deploy"),
+                        org.assertj.core.groups.Tuple.tuple("qa", "failed"));
+        Path clone = tmp.resolve("fix");
+        git(tmp, "clone", "-q", remote.toString(), clone.toString());
+        Files.writeString(Files.createDirectories(clone.resolve("apps/shop/envs/qa")).resolve("kustomization.yaml"),
+                "resources: []\n");
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "Add the qa overlay");
+        git(clone, "push", "-q", "origin", "HEAD:main");
+
+        List<List<Result>> replayed = deploy.handleAll(push);
+
+        assertThat(replayed.get(0)).extracting(Result::environment, Result::outcome).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("staging", "already-deployed-by-this-event"),
+                org.assertj.core.groups.Tuple.tuple("qa", "deploy"));
+    }
+
+    @Test
     void anOverlayThatCannotBeDeployedFailsAloneAndTheRestOfTheBatchLands() throws Exception {
         AppSpec gone = app("gone");
         List<Request> batch = interleaved(chain(gone, sha('f')), chain(shop, sha('a')));

@@ -45,4 +45,13 @@ class StalePushTest {
         assertThat(DeployPushToEnvironment.isStale(push(DEPLOYED, null), Optional.of(T), Optional.of(DEPLOYED))).isFalse();
         assertThat(DeployPushToEnvironment.isStale(push(DEPLOYED, T), Optional.empty(), Optional.empty())).isFalse();
     }
+
+    /** A record written by something other than ingest may lack {@code before}: on a tie it cannot move on. */
+    @Test
+    void aPushWithoutTheCommitItMovesOnFromIsStaleOnATie() {
+        var withoutBefore = new GitChange.Push(push(DEPLOYED, T).repo(), GitChange.RefKind.BRANCH, "main", null,
+                DEPLOYED, DEPLOYED, 1, "alice", T, T, false, false, false);
+
+        assertThat(DeployPushToEnvironment.isStale(withoutBefore, Optional.of(T), Optional.of(DEPLOYED))).isTrue();
+    }
 }

@@ -382,7 +382,7 @@ class GitOpsRepositoryTest {
             repo.create(true);
             org.eclipse.jgit.lib.ObjectId commit = craftedTreeCommit(repo);
             try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(repo)) {
-                Snapshot snapshot = new Snapshot(repo, commit, walk.parseCommit(commit).getTree());
+                Snapshot snapshot = new Snapshot(repo, commit, walk.parseCommit(commit).getTree(), new CommitFacts.Cache());
                 Path target = Files.createDirectories(tmp.resolve("render/inner"));
 
                 assertThatThrownBy(() -> snapshot.materialize("apps/demo", new TreeEdit(), target))
@@ -708,7 +708,7 @@ class GitOpsRepositoryTest {
                 inserter.flush();
             }
             try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(repo)) {
-                Snapshot snapshot = new Snapshot(repo, commit, walk.parseCommit(commit).getTree());
+                Snapshot snapshot = new Snapshot(repo, commit, walk.parseCommit(commit).getTree(), new CommitFacts.Cache());
                 Path target = Files.createDirectories(tmp.resolve("render"));
                 String previews = "apps/demo/previews/";
                 String self = "apps/demo/previews/pr-1/";

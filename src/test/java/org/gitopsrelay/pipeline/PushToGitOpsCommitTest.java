@@ -478,6 +478,38 @@ class PushToGitOpsCommitTest {
         assertThat(new String(reason.value(), StandardCharsets.UTF_8)).contains("not a relay event");
     }
 
+    /**
+     * A dead letter acknowledges its record, and in a batch that commits the partition's offset: an unreadable record
+     * behind a push that is still being retried must not be dead-lettered (and the push's offset committed) first.
+     */
+    @Test
+    void aBatchsDeadLettersWaitUntilEveryEarlierRecordIsSettled() throws Exception {
+        Path away = config.dataDir().resolve("gitops.git.away");
+        Files.move(remote(), away);
+        String garbage = "not a cloud event " + UUID.randomUUID();
+        String eventId = "retried-" + UUID.randomUUID();
+        String sha = Fixtures.sha();
+        Instant pushedAt = Instant.ofEpochSecond(Fixtures.nextPushTime());
+        GitChange.Push push = new GitChange.Push(SourceRepo.parse("github.com/example/demo"), GitChange.RefKind.BRANCH,
+                "main", GitChange.ZERO_SHA, sha, sha, 1, "alice", pushedAt, pushedAt, false, false, false);
+        RelayEvent event = RelayEvent.of(eventId, "/webhooks/github", EventTypes.GIT_PUSH, "demo", Instant.now(),
+                EventCodec.toData(push));
+        try {
+            // One produce request: the two records come back to the handlers in one fetch, so in one batch.
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(java.util.Map.of("bootstrap.servers",
+                    bootstrapServers, "linger.ms", "100"), new StringSerializer(), new StringSerializer())) {
+                producer.send(new ProducerRecord<>(Topics.GIT_EVENTS, "demo", EventCodec.encode(event)));
+                producer.send(new ProducerRecord<>(Topics.GIT_EVENTS, "demo", garbage));
+            }
+            ConsumerRecord<String, String> last = deadLetters.await(r -> garbage.equals(r.value()), WAIT);
+            ConsumerRecord<String, String> first = deadLetters.await(r -> r.value().contains(eventId), WAIT);
+            assertThat(first.offset()).as("the retried push is dead-lettered before the record behind it")
+                    .isLessThan(last.offset());
+        } finally {
+            Files.move(away, remote());
+        }
+    }
+
     @Test
     void anEventWhoseGitOpsRemoteStaysUnreachableIsDeadLetteredAfterBoundedRetries() throws Exception {
         Path away = config.dataDir().resolve("gitops.git.away");
