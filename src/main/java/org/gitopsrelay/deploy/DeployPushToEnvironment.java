@@ -124,9 +124,11 @@ public class DeployPushToEnvironment {
             return results;
         }
         List<ChangeResult<Decision>> applied = repository.applyAll(planned.stream()
-                .map(change -> (ChangePlanner<Decision>) snapshot -> plan(snapshot, change.request().trigger(),
-                        change.request().app(), change.env(), change.request().push(), change.tag(),
-                        change.supersededIds()))
+                // A deployment reads its app's folder alone (overlay, base, the history of its overlay), so
+                // another writer's commits elsewhere leave its plan standing.
+                .map(change -> ChangePlanner.<Decision>within(change.request().app().folder(),
+                        snapshot -> plan(snapshot, change.request().trigger(), change.request().app(), change.env(),
+                                change.request().push(), change.tag(), change.supersededIds())))
                 .toList());
         for (int k = 0; k < planned.size(); k++) {
             Coalesced change = planned.get(k);

@@ -9,4 +9,29 @@ package org.gitopsrelay.gitops;
 @FunctionalInterface
 public interface ChangePlanner<D> {
     Plan<D> plan(Snapshot snapshot);
+
+    /**
+     * The folder (a path ending in {@code /}) this planner reads, when it reads nothing outside it: a plan made
+     * before another writer's commits that changed nothing in that folder still holds on top of them, and is
+     * committed again without planning (and rendering) again. Empty: any change may change the plan.
+     */
+    default java.util.Optional<String> readsOnly() {
+        return java.util.Optional.empty();
+    }
+
+    /** A planner that reads nothing outside {@code folder}. */
+    static <D> ChangePlanner<D> within(String folder, ChangePlanner<D> planner) {
+        String prefix = folder.endsWith("/") ? folder : folder + "/";
+        return new ChangePlanner<>() {
+            @Override
+            public Plan<D> plan(Snapshot snapshot) {
+                return planner.plan(snapshot);
+            }
+
+            @Override
+            public java.util.Optional<String> readsOnly() {
+                return java.util.Optional.of(prefix);
+            }
+        };
+    }
 }

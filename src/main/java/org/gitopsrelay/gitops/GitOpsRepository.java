@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -101,7 +102,8 @@ public class GitOpsRepository {
      * <p>
      * Optimistic: a cache synced within {@code relay.gitops.max-staleness} is planned on without asking the remote,
      * and a refusal or a "nothing to do" decided on it is checked by a fetch before it stands. When another writer of
-     * this process moved the branch meanwhile, the batch is planned again on the new tip (no fetch); after
+     * this process moved the branch meanwhile, the batch is planned again on the new tip (no fetch; a change whose
+     * planner reads only a folder the new commits left alone keeps its plan, see {@link ChangePlanner#readsOnly}); after
      * {@code relay.gitops.push-attempts} such overtakings the next plan runs under the lock, so a slow planner cannot
      * starve. When the push is rejected because another writer pushed first, fetch and plan again, with a jittered
      * back-off, at most {@code relay.gitops.push-attempts} times. When the remote refuses the push otherwise (a hook,
@@ -193,7 +195,9 @@ public class GitOpsRepository {
      */
     private <D> Step<D> planAndPush(List<? extends ChangePlanner<D>> planners, Snapshot snapshot, Run run) {
         long t0 = System.nanoTime();
-        List<Object> plans = planning.planAll(planners, snapshot);
+        List<Object> plans = planOrReuse(planners, snapshot, run);
+        run.plans = plans;
+        run.plannedOn = snapshot;
         run.planNanos += System.nanoTime() - t0;
         if (!run.fresh && plans.stream().anyMatch(GitOpsRepository::unsure)) {
             // A refusal or "nothing to do" decided on the cache alone: if the remote moved, decide again on it.
@@ -240,6 +244,35 @@ public class GitOpsRepository {
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /**
+     * The plans for this snapshot: those of the last attempt whose planner reads only a folder that the commits
+     * since (another writer's) left alone are kept, and only the others are planned again; so a person or a replica
+     * pushing elsewhere all along costs the batch a fetch and a push per attempt, not its renders.
+     */
+    private <D> List<Object> planOrReuse(List<? extends ChangePlanner<D>> planners, Snapshot snapshot, Run run) {
+        Optional<Set<String>> changed = run.plans == null ? Optional.empty() : snapshot.changedSince(run.plannedOn);
+        List<Object> plans = new ArrayList<>(java.util.Collections.nCopies(planners.size(), null));
+        List<Integer> again = new ArrayList<>();
+        for (int i = 0; i < planners.size(); i++) {
+            Optional<String> folder = planners.get(i).readsOnly();
+            if (changed.isPresent() && folder.isPresent() && run.plans.get(i) instanceof Plan<?>
+                    && changed.get().stream().noneMatch(path -> path.startsWith(folder.get()))) {
+                plans.set(i, run.plans.get(i));
+            } else {
+                again.add(i);
+            }
+        }
+        if (again.size() < planners.size()) {
+            LOG.debugf("Re-applying %d of %d plans as they were: the commits since changed nothing they read",
+                    planners.size() - again.size(), planners.size());
+        }
+        List<Object> planned = planning.planAll(again.stream().map(planners::get).toList(), snapshot);
+        for (int k = 0; k < again.size(); k++) {
+            plans.set(again.get(k), planned.get(k));
+        }
+        return plans;
     }
 
     /** A decision that a fetch must confirm when it was made on the cache alone: a refusal, or nothing to commit. */
@@ -306,6 +339,9 @@ public class GitOpsRepository {
      */
     private static final class Run {
         boolean fresh;
+        /** The last attempt's plans, and the snapshot they were made on. */
+        List<Object> plans;
+        Snapshot plannedOn;
         long fetchNanos;
         long planNanos;
         long commitNanos;

@@ -6,9 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
@@ -72,6 +74,29 @@ public final class Snapshot {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read " + path + " at " + commit().orElse("(empty)"), e);
         }
+    }
+
+    /**
+     * The files that differ between {@code older} and this snapshot; empty when either has no tree (then anything
+     * may have changed: the caller must not rely on it).
+     */
+    Optional<Set<String>> changedSince(Snapshot older) {
+        if (tree == null || older.tree == null) {
+            return Optional.empty();
+        }
+        Set<String> paths = new HashSet<>();
+        try (ObjectReader reader = repository.newObjectReader(); TreeWalk walk = new TreeWalk(reader)) {
+            walk.addTree(older.tree);
+            walk.addTree(tree);
+            walk.setRecursive(true);
+            walk.setFilter(TreeFilter.ANY_DIFF);
+            while (walk.next()) {
+                paths.add(walk.getPathString());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot compare two GitOps commits", e);
+        }
+        return Optional.of(paths);
     }
 
     /**

@@ -103,7 +103,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return broker;
     }
 
-    int[] ports() {
+    /** The broker and controller ports, to start it again where its clients look for it. */
+    public int[] ports() {
         return ports.clone();
     }
 

@@ -206,6 +206,44 @@ class GitOpsRepositoryTest {
                 .isEqualTo("namespace: shop-production\n");
     }
 
+    /** A planner of {@code apps/shop/} whose first plan is overtaken by a person's push to {@code path}. */
+    private ChangePlanner<Boolean> shopPlannerOvertakenBy(String path, AtomicInteger plans) {
+        Path other = tmp.resolve("person");
+        git(tmp, "clone", "-q", remote.toString(), other.toString());
+        return ChangePlanner.within("apps/shop", snapshot -> {
+            if (plans.incrementAndGet() == 1) {
+                write(other.resolve(path), "by: hand\n");
+                git(other, "add", "-A");
+                git(other, "commit", "-qm", "manual change");
+                git(other, "push", "-q", "origin", "HEAD:main");
+            }
+            return Plan.commit(true, commit("apps/shop/envs/staging/kustomization.yaml", "namespace: shop-staging\n"));
+        });
+    }
+
+    @Test
+    void aPlanThatReadsOnlyAFolderAnotherWritersPushLeftAloneIsCommittedAgainWithoutPlanningAgain() {
+        AtomicInteger plans = new AtomicInteger();
+
+        Applied<Boolean> applied = repository.apply(shopPlannerOvertakenBy("apps/cart/app.yaml", plans));
+
+        assertThat(applied.outcome().attempts()).isEqualTo(2);
+        assertThat(plans).as("plans made").hasValue(1);
+        assertThat(git(remote, "log", "--format=%s", "main")).isEqualTo(
+                "Change apps/shop/envs/staging/kustomization.yaml\nmanual change\nseed\n");
+        assertThat(git(remote, "show", "main:apps/cart/app.yaml")).isEqualTo("by: hand\n");
+    }
+
+    @Test
+    void aPlanWhoseFolderAnotherWriterChangedIsPlannedAgain() {
+        AtomicInteger plans = new AtomicInteger();
+
+        repository.apply(shopPlannerOvertakenBy("apps/shop/base/extra.yaml", plans));
+
+        assertThat(plans).as("plans made").hasValue(2);
+        assertThat(git(remote, "show", "main:apps/shop/base/extra.yaml")).isEqualTo("by: hand\n");
+    }
+
     @Test
     void twoWritersPlanAtOnceAndTheOneOvertakenPlansAgainSoNeitherLosesItsChange() throws Exception {
         CountDownLatch rendering = new CountDownLatch(1);

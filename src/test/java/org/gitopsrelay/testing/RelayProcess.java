@@ -126,6 +126,23 @@ public final class RelayProcess implements AutoCloseable {
         }
     }
 
+    /** An HTTP call to the service: its status and body. */
+    public HttpResponse<String> call(String method, String path, String bearerToken) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (bearerToken != null) {
+            request.header("Authorization", "Bearer " + bearerToken);
+        }
+        try {
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** {@code kill -9}: no shutdown hook runs, nothing is flushed or committed. */
     public void kill() {
         process.destroyForcibly();

@@ -1,0 +1,191 @@
+package org.gitopsrelay.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.gitopsrelay.testing.GitCli.git;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.gitopsrelay.app.Onboarding;
+import org.gitopsrelay.kafka.EmbeddedKafkaBroker;
+
+/**
+ * The set-up of a fault run on real processes: a Kafka broker of its own, a GitOps remote onboarding {@code apps}
+ * apps (each with staging following main), the service processes, and the pushes accepted so far; and the check
+ * every run ends with: every app holds its last accepted push, every accepted event is named in exactly one commit.
+ */
+public final class ProcessBurst implements AutoCloseable {
+
+    private static final Duration DRAIN = Duration.ofSeconds(150);
+
+    private final Path dir;
+    private final Path remote;
+    private final int apps;
+    private EmbeddedKafkaBroker broker;
+    private final List<RelayProcess> processes = new ArrayList<>();
+    private final Map<String, List<String>> shas = new LinkedHashMap<>();
+    private final List<String> accepted = new ArrayList<>();
+
+    public ProcessBurst(Path dir, int apps) throws IOException {
+        this.dir = dir;
+        this.apps = apps;
+        this.broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), null);
+        this.remote = dir.resolve("gitops.git");
+        git(dir, "init", "-q", "--bare", "-b", "main", remote.toString());
+        Path seed = dir.resolve("seed");
+        git(dir, "clone", "-q", remote.toString(), seed.toString());
+        for (int i = 1; i <= apps; i++) {
+            String app = "app-" + i;
+            Onboarding.app(app, """
+                    name: %1$s
+                    source: {repository: github.com/fault/%1$s}
+                    image: {repository: registry.example.org/fault/%1$s, tag: "{sha}"}
+                    environments:
+                      staging: {branch: main}
+                    """.formatted(app)).writes().forEach((path, bytes) -> write(seed.resolve(path), bytes));
+            shas.put(app, new ArrayList<>());
+        }
+        git(seed, "add", "-A");
+        git(seed, "-c", "user.name=test", "-c", "user.email=test@example.org", "commit", "-qm", "Onboard the apps");
+        git(seed, "push", "-q", "origin", "HEAD:main");
+    }
+
+    private static void write(Path file, byte[] bytes) {
+        try {
+            Files.createDirectories(file.getParent());
+            Files.write(file, bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Path remote() {
+        return remote;
+    }
+
+    /** Starts a service process with data dir {@code name}; retries are short, as a test needs them. */
+    public RelayProcess start(String name, Map<String, String> settings) {
+        Map<String, String> env = new HashMap<>(Map.of(
+                "RELAY_KAFKA_HANDLER_ATTEMPTS", "5",
+                "RELAY_KAFKA_HANDLER_BACKOFF", "PT0.2S",
+                "RELAY_KAFKA_HANDLER_MAX_BACKOFF", "PT1S"));
+        env.putAll(settings);
+        RelayProcess process = RelayProcess.start(dir.resolve(name), broker.bootstrapServers(),
+                remote.toUri().toString(), env);
+        processes.add(process);
+        return process;
+    }
+
+    /** Stops the broker and starts it again on the same log and port, {@code down} later. */
+    public void restartBroker(Duration down) throws InterruptedException {
+        int[] ports = broker.ports();
+        broker.close();
+        Thread.sleep(down.toMillis());
+        broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), ports);
+    }
+
+    /**
+     * One more push to each app, chained on its last accepted one, sent to {@code to}; a push the service does not
+     * accept (Kafka down) is sent again until {@code patience} runs out, as GitHub redelivers. Returns how many were
+     * accepted.
+     */
+    public int pushRound(RelayProcess to, Duration patience) throws InterruptedException {
+        int count = 0;
+        for (Map.Entry<String, List<String>> app : shas.entrySet()) {
+            List<String> sent = app.getValue();
+            String before = sent.isEmpty() ? "0000000000000000000000000000000000000001" : sent.get(sent.size() - 1);
+            String sha = Fixtures.sha();
+            long pushedAt = Fixtures.nextPushTime();
+            long deadline = System.nanoTime() + patience.toNanos();
+            while (true) {
+                var id = to.push("fault/" + app.getKey(), before, sha, pushedAt);
+                if (id.isPresent()) {
+                    accepted.add(id.get());
+                    sent.add(sha);
+                    count++;
+                    break;
+                }
+                if (System.nanoTime() >= deadline) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+        }
+        return count;
+    }
+
+    public String onMain(String... args) {
+        List<String> command = new ArrayList<>(List.of("--git-dir=" + remote));
+        command.addAll(List.of(args));
+        return git(dir, command.toArray(String[]::new));
+    }
+
+    public long relayCommits() {
+        return Long.parseLong(onMain("rev-list", "--count", "--grep=^Relay-Event:", "main").strip());
+    }
+
+    /** Waits until the service pushed its first commit, so that a fault comes while the backlog drains. */
+    public void awaitFirstRelayCommit() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (relayCommits() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+
+    /** Waits until every app holds its last accepted push. */
+    public void awaitEveryAppAtItsLastPush() throws InterruptedException {
+        long deadline = System.nanoTime() + DRAIN.toNanos();
+        while (appsAtTheirLastPush() < apps && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+    }
+
+    public int appsAtTheirLastPush() {
+        int count = 0;
+        for (Map.Entry<String, List<String>> app : shas.entrySet()) {
+            List<String> sent = app.getValue();
+            if (!sent.isEmpty() && onMain("show", "main:apps/" + app.getKey() + "/envs/staging/kustomization.yaml")
+                    .contains(sent.get(sent.size() - 1))) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** Waits for every app to hold its last accepted push, prints the run's figures, and checks them. */
+    public void assertEveryAcceptedChangeLandedOnce(String run) throws InterruptedException {
+        long deadline = System.nanoTime() + DRAIN.toNanos();
+        while (appsAtTheirLastPush() < apps && System.nanoTime() < deadline) {
+            Thread.sleep(250);
+        }
+        Map<String, Long> named = Arrays.stream(onMain("log", "--format=%(trailers:key=Relay-Event,valueonly)", "main")
+                .split("\n")).map(String::strip).filter(line -> !line.isEmpty())
+                .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+        List<String> lost = accepted.stream().filter(id -> !named.containsKey(id)).toList();
+        List<String> duplicated = accepted.stream().filter(id -> named.getOrDefault(id, 0L) > 1).toList();
+        int atLast = appsAtTheirLastPush();
+        System.out.printf("%s: accepted=%d commits=%d lost=%d duplicated=%d apps at their last push=%d/%d%n", run,
+                accepted.size(), relayCommits(), lost.size(), duplicated.size(), atLast, apps);
+        assertThat(atLast).as("apps holding their last accepted push within %s;\n%s", DRAIN,
+                processes.get(processes.size() - 1).tail()).isEqualTo(apps);
+        assertThat(lost).as("accepted events named in no commit").isEmpty();
+        assertThat(duplicated).as("accepted events named in two commits").isEmpty();
+    }
+
+    @Override
+    public void close() {
+        processes.forEach(RelayProcess::close);
+        broker.close();
+    }
+}
