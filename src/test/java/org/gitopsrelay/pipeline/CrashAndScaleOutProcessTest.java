@@ -22,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrashAndScaleOutProcessTest {
 
-    private static final int APPS = 8;
-    private static final int ROUNDS = 12;
+    /** Bounded in the suite; {@code bench/faults.sh} runs it wider and longer with these properties. */
+    private static final int APPS = Integer.getInteger("fault.apps", 8);
+    private static final int ROUNDS = Integer.getInteger("fault.rounds", 12);
     private static final Duration NOW = Duration.ZERO;
 
     @TempDir

@@ -27,8 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FaultsProcessTest {
 
-    private static final int APPS = 6;
-    private static final int ROUNDS = 10;
+    /** Bounded in the suite; {@code bench/faults.sh} runs it longer and wider with these properties. */
+    private static final int APPS = Integer.getInteger("fault.apps", 6);
+    private static final int ROUNDS = Integer.getInteger("fault.rounds", 10);
+    private static final Duration OUTAGE = Duration.parse(System.getProperty("fault.outage", "PT3S"));
     private static final String TOKEN = "faults-api-token";
     private static final Pattern DEAD_LETTERS = Pattern.compile(
             "relay_dead_letters_total\\{reason=\"git-unavailable\"[^}]*\\} ([0-9.]+)");
@@ -56,7 +58,7 @@ class FaultsProcessTest {
         }
         burst.awaitFirstRelayCommit();
 
-        burst.restartBroker(Duration.ofSeconds(3));
+        burst.restartBroker(OUTAGE);
         // Webhooks answer 503 until the service's producer reaches the broker again; GitHub would redeliver.
         for (int round = ROUNDS / 2; round < ROUNDS; round++) {
             assertThat(burst.pushRound(relay, Duration.ofSeconds(60))).as("pushes accepted once the broker is back")
@@ -127,9 +129,10 @@ class FaultsProcessTest {
         Files.move(burst.remote(), away);
         int gone;
         try {
+            long outageEnds = System.nanoTime() + OUTAGE.toNanos();
             gone = burst.pushRound(relay, Duration.ZERO) + burst.pushRound(relay, Duration.ZERO);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (deadLetters(relay) < gone && System.nanoTime() < deadline) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).plus(OUTAGE).toNanos();
+            while ((deadLetters(relay) < gone || System.nanoTime() < outageEnds) && System.nanoTime() < deadline) {
                 Thread.sleep(250);
             }
         } finally {
