@@ -4,7 +4,7 @@
 # one update costs by hand (one Kustomize build of an overlay plus one local git push) and with the CI shell
 # pipeline (bench/shell-pipeline.sh, SHELL_UPDATES updates over the same number of apps).
 # Prints events/s until every app holds its last push, p50/p99 push→landed, and the service's peak RSS.
-# usage: bench/burst.sh [PUSHES=2000] [APPS=50] [SHELL_UPDATES=500, 0: none]
+# usage: [EXTERNAL_BROKER=1] [HEAP=1g] bench/burst.sh [PUSHES=2000] [APPS=50] [SHELL_UPDATES=500, 0: none]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pushes=${1:-2000}
@@ -42,7 +42,9 @@ echo "== latency: 50 pushes, one at a time, across $apps apps"
 java -cp "$cp" bench/PushLoad.java "http://127.0.0.1:$port" $secret "$bootstrap" "$apps" 50 1
 echo "== burst: $pushes pushes, 8 concurrent senders, across $apps apps"
 java -cp "$cp" bench/PushLoad.java "http://127.0.0.1:$port" $secret "$bootstrap" "$apps" "$pushes" 8 || true
-echo "service peak RSS (JVM and embedded broker): $(awk '/VmHWM/{printf "%d MB", $2/1024}' /proc/$pid/status)"
+what="the service with its embedded broker"
+[ "${EXTERNAL_BROKER:-0}" = 1 ] && what="the service alone, broker in its own process"
+echo "peak RSS of $what, -Xmx${HEAP:-1g}: $(awk '/VmHWM/{printf "%d MB", $2/1024}' "/proc/$pid/status")"
 echo "batches: $(curl -fs "http://127.0.0.1:$port/q/metrics" | grep -E '^relay_handler_batch_size_(count|sum|max)' | tr '\n' ' ')"
 echo "outcomes: $(curl -fs "http://127.0.0.1:$port/q/metrics" | grep -E '^relay_events_handled_total' | sed -E 's/.*outcome="([^"]*)"[^}]*\} ([0-9.E]+).*/\1=\2/' | tr '\n' ' ')"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The long version of the fault suite (src/test/java/.../*ProcessTest.java): the same runs on the packaged service
+# The long version of the fault suite (src/test/java/.../*ProcessIT.java): the same runs on the packaged service
 # as processes, with more apps, more pushes per app and a longer outage (the broker down, the GitOps remote gone).
 # Each run prints events accepted, commits, lost and duplicated; record them in bench/RESULTS.md.
 # usage: bench/faults.sh [APPS=30] [ROUNDS=40] [OUTAGE=PT60S]
@@ -9,5 +9,6 @@ apps=${1:-30}
 rounds=${2:-40}
 outage=${3:-PT60S}
 ./mvnw -B -q package -DskipTests
-./mvnw -B surefire:test@processes -Dfault.apps="$apps" -Dfault.rounds="$rounds" -Dfault.outage="$outage" \
-  | grep -E 'accepted=|kill -9|deployments by|dead-lettered|person pushed|Tests run|FAIL'
+./mvnw -B failsafe:integration-test failsafe:verify -Dfault.apps="$apps" -Dfault.rounds="$rounds" \
+  -Dfault.outage="$outage" \
+  | grep -E -A3 'accepted=|kill -9|deployments by|dead-lettered|person pushed|refused while|Tests run|FAIL|expected'

@@ -11,9 +11,10 @@ public interface ChangePlanner<D> {
     Plan<D> plan(Snapshot snapshot);
 
     /**
-     * The folder (a path ending in {@code /}) this planner reads, when it reads nothing outside it: a plan made
-     * before another writer's commits that changed nothing in that folder still holds on top of them, and is
-     * committed again without planning (and rendering) again. Empty: any change may change the plan.
+     * The folder (a path ending in {@code /}) this planner reads, when it reads nothing outside it but the relay's
+     * own history (the events its commits name): a plan made before a person's commits that changed nothing in that
+     * folder still holds on top of them, and is committed again without planning (and rendering) again; commits of
+     * the relay's own always mean planning again. Empty: any change may change the plan.
      */
     default java.util.Optional<String> readsOnly() {
         return java.util.Optional.empty();

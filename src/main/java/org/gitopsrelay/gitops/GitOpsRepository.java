@@ -248,11 +248,13 @@ public class GitOpsRepository {
 
     /**
      * The plans for this snapshot: those of the last attempt whose planner reads only a folder that the commits
-     * since (another writer's) left alone are kept, and only the others are planned again; so a person or a replica
-     * pushing elsewhere all along costs the batch a fetch and a push per attempt, not its renders.
+     * since left alone are kept, and only the others are planned again; so a person pushing elsewhere all along
+     * costs the batch a fetch and a push per attempt, not its renders. Commits of the relay's own (another replica)
+     * always mean planning again: a plan also reads which events the history holds.
      */
     private <D> List<Object> planOrReuse(List<? extends ChangePlanner<D>> planners, Snapshot snapshot, Run run) {
-        Optional<Set<String>> changed = run.plans == null ? Optional.empty() : snapshot.changedSince(run.plannedOn);
+        Optional<Set<String>> changed = run.plans == null ? Optional.empty()
+                : snapshot.changedSince(run.plannedOn, config.gitops().trailerSearchDepth());
         List<Object> plans = new ArrayList<>(java.util.Collections.nCopies(planners.size(), null));
         List<Integer> again = new ArrayList<>();
         for (int i = 0; i < planners.size(); i++) {

@@ -77,21 +77,44 @@ public final class Snapshot {
     }
 
     /**
-     * The files that differ between {@code older} and this snapshot; empty when either has no tree (then anything
-     * may have changed: the caller must not rely on it).
+     * The files changed by the commits made since {@code older} (each against its parent, so that a change and its
+     * revert both count), when those commits are someone else's: empty when this snapshot does not descend from
+     * {@code older}, when more than {@code limit} commits came since, or when one of them is the relay's (a
+     * {@code Relay-Event:} trailer: another replica, which may have acted on the same events, so that a plan must
+     * be made again rather than reused).
      */
-    Optional<Set<String>> changedSince(Snapshot older) {
-        if (tree == null || older.tree == null) {
+    Optional<Set<String>> changedSince(Snapshot older, int limit) {
+        if (commit == null || older.commit == null) {
             return Optional.empty();
         }
         Set<String> paths = new HashSet<>();
-        try (ObjectReader reader = repository.newObjectReader(); TreeWalk walk = new TreeWalk(reader)) {
-            walk.addTree(older.tree);
-            walk.addTree(tree);
-            walk.setRecursive(true);
-            walk.setFilter(TreeFilter.ANY_DIFF);
-            while (walk.next()) {
-                paths.add(walk.getPathString());
+        try (RevWalk walk = new RevWalk(repository); ObjectReader reader = repository.newObjectReader()) {
+            RevCommit tip = walk.parseCommit(commit);
+            RevCommit base = walk.parseCommit(older.commit);
+            if (!walk.isMergedInto(base, tip)) {
+                return Optional.empty();
+            }
+            walk.reset();
+            walk.markStart(tip);
+            walk.markUninteresting(base);
+            int seen = 0;
+            for (RevCommit each : walk) {
+                if (++seen > limit || each.getFullMessage().contains("\n" + PlannedCommit.TRAILER)) {
+                    return Optional.empty();
+                }
+                try (TreeWalk diff = new TreeWalk(reader)) {
+                    if (each.getParentCount() > 0) {
+                        diff.addTree(walk.parseCommit(each.getParent(0)).getTree());
+                    } else {
+                        diff.addTree(new org.eclipse.jgit.treewalk.EmptyTreeIterator());
+                    }
+                    diff.addTree(each.getTree());
+                    diff.setRecursive(true);
+                    diff.setFilter(TreeFilter.ANY_DIFF);
+                    while (diff.next()) {
+                        paths.add(diff.getPathString());
+                    }
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot compare two GitOps commits", e);

@@ -245,6 +245,22 @@ class GitOpsRepositoryTest {
     }
 
     @Test
+    void aDiskErrorWhilePlanningRefusesThatChangeAloneAndCanBeRetried() {
+        List<ChangeResult<Boolean>> results = repository.applyAll(List.of(
+                snapshot -> {
+                    throw new java.io.UncheckedIOException(new java.io.IOException("No space left on device"));
+                },
+                holds("apps/shop/b.yaml", "b: 1\n")));
+
+        assertThat(results.get(0)).isInstanceOfSatisfying(ChangeResult.Refused.class, refused -> {
+            assertThat(refused.error().reason()).isEqualTo(Reason.STORAGE_UNAVAILABLE);
+            assertThat(refused.error().reason().retryable()).isTrue();
+        });
+        assertThat(results.get(1)).isInstanceOf(ChangeResult.Done.class);
+        assertThat(git(remote, "show", "main:apps/shop/b.yaml")).isEqualTo("b: 1\n");
+    }
+
+    @Test
     void twoWritersPlanAtOnceAndTheOneOvertakenPlansAgainSoNeitherLosesItsChange() throws Exception {
         CountDownLatch rendering = new CountDownLatch(1);
         CountDownLatch renderDone = new CountDownLatch(1);

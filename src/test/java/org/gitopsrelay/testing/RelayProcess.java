@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -70,7 +69,14 @@ public final class RelayProcess implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         RelayProcess started = new RelayProcess(process, port, log);
-        started.awaitReady(Duration.ofSeconds(90));
+        // A failing test, or a surefire fork that is stopped, must not leave a service running.
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+        try {
+            started.awaitReady(Duration.ofSeconds(90));
+        } catch (RuntimeException e) {
+            started.kill();
+            throw e;
+        }
         return started;
     }
 
@@ -97,8 +103,11 @@ public final class RelayProcess implements AutoCloseable {
         throw new IllegalStateException("The service was not ready within " + timeout + ":\n" + tail());
     }
 
-    /** Sends a signed push webhook; the event id the service accepted, or empty if it did not answer 202. */
-    public Optional<String> push(String repository, String before, String sha, long pushedAt) {
+    /**
+     * Sends a signed push webhook under {@code deliveryId} (the same for every redelivery of one push, as GitHub
+     * keeps it); the event id the service accepted, or empty if it did not answer 202.
+     */
+    public Optional<String> push(String deliveryId, String repository, String before, String sha, long pushedAt) {
         String body = """
                 {"ref":"refs/heads/main","before":"%2$s","after":"%3$s","created":false,"deleted":false,
                  "forced":false,"commits":[],"head_commit":{"id":"%3$s","message":"change",
@@ -110,7 +119,7 @@ public final class RelayProcess implements AutoCloseable {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         HttpRequest request = HttpRequest.newBuilder(uri("/webhooks/github"))
                 .header("Content-Type", "application/json").header("X-GitHub-Event", "push")
-                .header("X-GitHub-Delivery", UUID.randomUUID().toString())
+                .header("X-GitHub-Delivery", deliveryId)
                 .header("X-Hub-Signature-256", "sha256=" + HmacSignature.sha256Hex(SECRET, bytes))
                 .timeout(Duration.ofSeconds(10))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build();
