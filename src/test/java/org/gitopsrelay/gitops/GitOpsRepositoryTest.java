@@ -235,6 +235,44 @@ class GitOpsRepositoryTest {
     }
 
     @Test
+    void inABatchOnlyThePlanWhoseFolderAnotherWriterChangedIsPlannedAgain() {
+        AtomicInteger shopPlans = new AtomicInteger();
+        AtomicInteger cartPlans = new AtomicInteger();
+        ChangePlanner<Boolean> shop = shopPlannerOvertakenBy("apps/cart/base/extra.yaml", shopPlans);
+        ChangePlanner<Boolean> cart = ChangePlanner.within("apps/cart", snapshot -> {
+            cartPlans.incrementAndGet();
+            return Plan.commit(true, commit("apps/cart/envs/staging/kustomization.yaml", "namespace: cart\n"));
+        });
+
+        List<ChangeResult<Boolean>> results = repository.applyAll(List.of(shop, cart));
+
+        assertThat(results).allMatch(result -> result instanceof ChangeResult.Done);
+        assertThat(shopPlans).as("shop's plans: its folder untouched").hasValue(1);
+        assertThat(cartPlans).as("cart's plans: its folder changed").hasValue(2);
+    }
+
+    @Test
+    void aPlanOvertakenByACommitOfTheRelaysOwnIsPlannedAgain() {
+        AtomicInteger plans = new AtomicInteger();
+        Path other = tmp.resolve("replica");
+        git(tmp, "clone", "-q", remote.toString(), other.toString());
+        ChangePlanner<Boolean> planner = ChangePlanner.within("apps/shop", snapshot -> {
+            if (plans.incrementAndGet() == 1) {
+                // Another replica's commit, elsewhere: it names events, which a plan reads in the history.
+                write(other.resolve("apps/cart/app.yaml"), "by: replica\n");
+                git(other, "add", "-A");
+                git(other, "commit", "-qm", "Deploy cart\n\nRelay-Event: another-event");
+                git(other, "push", "-q", "origin", "HEAD:main");
+            }
+            return Plan.commit(true, commit("apps/shop/envs/staging/kustomization.yaml", "namespace: shop-staging\n"));
+        });
+
+        repository.apply(planner);
+
+        assertThat(plans).as("plans made").hasValue(2);
+    }
+
+    @Test
     void aPlanWhoseFolderAnotherWriterChangedIsPlannedAgain() {
         AtomicInteger plans = new AtomicInteger();
 
