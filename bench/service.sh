@@ -11,10 +11,12 @@ cp="target/quarkus-app/lib/main/*"
 broker_pid=
 external=()
 if [ "${EXTERNAL_BROKER:-0}" = 1 ]; then
-  java -cp "$cp:target/quarkus-app/app/*" bench/Broker.java "$work/kafka" >"$work/broker.log" 2>&1 &
+  java -cp "$cp:target/quarkus-app/lib/boot/*:target/quarkus-app/app/*" bench/Broker.java "$work/kafka" \
+    >"$work/broker.log" 2>&1 &
   broker_pid=$!
   for _ in $(seq 1 60); do grep -q 'Broker started on' "$work/broker.log" && break; sleep 1; done
   bootstrap=$(grep -o 'Broker started on [0-9.:]*' "$work/broker.log" | awk '{print $NF}')
+  [ -n "$bootstrap" ] || { echo "the broker did not start: $work/broker.log" >&2; exit 1; }
   external=(env "KAFKA_BOOTSTRAP_SERVERS=$bootstrap")
 fi
 "${external[@]}" env RELAY_DATA_DIR="$work/data" RELAY_WEBHOOK_GITHUB_SECRET=$secret QUARKUS_HTTP_PORT="$port" \

@@ -3,10 +3,12 @@ package org.gitopsrelay.deploy;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -128,7 +130,8 @@ public class DeployPushToEnvironment {
                 // another writer's commits elsewhere leave its plan standing.
                 .map(change -> ChangePlanner.<Decision>within(change.request().app().folder(),
                         snapshot -> plan(snapshot, change.request().trigger(), change.request().app(), change.env(),
-                                change.request().push(), change.tag(), change.supersededIds())))
+                                change.request().push(), change.tag(), change.supersededIds(),
+                                change.chainedFrom())))
                 .toList());
         for (int k = 0; k < planned.size(); k++) {
             Coalesced change = planned.get(k);
@@ -174,6 +177,17 @@ public class DeployPushToEnvironment {
 
         List<String> supersededIds() {
             return superseded.stream().map(older -> older.request().trigger().id()).toList();
+        }
+
+        /** The commits the pushes it replaced moved on from: the chain that leads to it within the batch. */
+        Set<String> chainedFrom() {
+            Set<String> befores = new HashSet<>();
+            superseded.forEach(older -> {
+                if (older.request().push().before() != null) {
+                    befores.add(older.request().push().before());
+                }
+            });
+            return befores;
         }
     }
 
@@ -228,7 +242,7 @@ public class DeployPushToEnvironment {
 
     /** What deploying the push to the environment needs, on this snapshot: a pure function of it. */
     Plan<Decision> plan(Snapshot snapshot, RelayEvent trigger, AppSpec app, EnvironmentSpec env, GitChange.Push push,
-            String tag, List<String> supersededIds) {
+            String tag, List<String> supersededIds, Set<String> chainedFrom) {
         String path = env.overlayDir(app.name()) + "/kustomization.yaml";
         String current = snapshot.read(path).orElseThrow(() -> new RelayException(Reason.INVALID_CHANGE,
                 "The overlay " + path + " does not exist: environment " + env.name() + " of app " + app.name()
@@ -253,7 +267,11 @@ public class DeployPushToEnvironment {
             // Redelivered after its commit (as the newest of a batch, or superseded in one), and replaced since.
             return Plan.nothing(Decision.SUPERSEDED);
         }
-        if (isStale(push, deployedAt, overlay.annotation("source-commit"))) {
+        Set<String> movesOnFrom = new HashSet<>(chainedFrom);
+        if (push.before() != null) {
+            movesOnFrom.add(push.before());
+        }
+        if (isStale(push, deployedAt, overlay.annotation("source-commit"), movesOnFrom)) {
             return Plan.nothing(Decision.STALE);
         }
         overlay.namespace(env.namespace())
@@ -284,6 +302,17 @@ public class DeployPushToEnvironment {
      * be ordered and is taken in the order Kafka gives.
      */
     static boolean isStale(GitChange.Push push, Optional<Instant> deployedAt, Optional<String> deployedCommit) {
+        return isStale(push, deployedAt, deployedCommit,
+                push.before() == null ? Set.of() : Set.of(push.before()));
+    }
+
+    /**
+     * As above, for the newest push of a batch that replaced others: {@code movesOnFrom} holds the commits it and
+     * they moved on from, so that on a tie a chain of pushes in one second that starts at the deployed commit is
+     * newer, as it would be handled one push at a time.
+     */
+    static boolean isStale(GitChange.Push push, Optional<Instant> deployedAt, Optional<String> deployedCommit,
+            Set<String> movesOnFrom) {
         if (push.pushedAt() == null || deployedAt.isEmpty()) {
             return false;
         }
@@ -291,7 +320,7 @@ public class DeployPushToEnvironment {
             return true;
         }
         return push.pushedAt().equals(deployedAt.get())
-                && (push.before() == null || !push.before().equals(deployedCommit.orElse(null)));
+                && (deployedCommit.isEmpty() || !movesOnFrom.contains(deployedCommit.get()));
     }
 
     private Result committed(RelayEvent trigger, AppSpec app, EnvironmentSpec env, GitChange.Push push, String image,

@@ -91,10 +91,15 @@ class DeployBatchTest {
 
     /** A chain of pushes to main, each moving on from the previous one, a second apart. */
     private static List<Request> chain(AppSpec app, String... shas) {
+        return chain(app, 1, shas);
+    }
+
+    /** A chain of pushes to main, each moving on from the previous one, {@code step} seconds apart. */
+    private static List<Request> chain(AppSpec app, int step, String... shas) {
         List<Request> requests = new ArrayList<>();
         String before = "0".repeat(39) + "1";
         for (int i = 0; i < shas.length; i++) {
-            Instant at = T0.plusSeconds(i);
+            Instant at = T0.plusSeconds((long) i * step);
             var push = new GitChange.Push(SourceRepo.parse("github.com/example/" + app.name()),
                     GitChange.RefKind.BRANCH, "main", before, shas[i], shas[i], 1, "alice", at, at, false, false, false);
             requests.add(new Request(RelayEvent.of(app.name() + "-push-" + i, "/webhooks/github", EventTypes.GIT_PUSH,
@@ -172,6 +177,18 @@ class DeployBatchTest {
         assertThat(decisions(alone)).containsExactly(Decision.SUPERSEDED);
         assertThat(trailersOnMain()).containsExactlyInAnyOrder("shop-push-0", "shop-push-1", "cart-push-0");
         assertThat(pushes()).isEqualTo(1);
+    }
+
+    @Test
+    void aChainOfPushesInOneSecondSplitOverTwoBatchesEndsOnItsLastPush() throws Exception {
+        // GitHub stamps pushes with whole seconds: three in one second tie, and only the chain orders them.
+        List<Request> chain = chain(shop, 0, sha('a'), sha('b'), sha('c'));
+        deploy.handleAll(chain.subList(0, 1));
+
+        List<List<Result>> results = deploy.handleAll(chain.subList(1, 3));
+
+        assertThat(decisions(results)).containsExactly(Decision.SUPERSEDED, Decision.DEPLOY);
+        assertThat(KustomizationFile.parse(overlay("shop")).imageTag("app-image")).contains(sha('c'));
     }
 
     @Test

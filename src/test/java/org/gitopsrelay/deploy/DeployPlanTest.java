@@ -97,7 +97,8 @@ class DeployPlanTest {
     }
 
     private Plan<Decision> plan(Snapshot snapshot, String eventId, GitChange.Push push) {
-        return deploy.plan(snapshot, event(eventId), app, app.environments().get(0), push, push.headCommit(), List.of());
+        return deploy.plan(snapshot, event(eventId), app, app.environments().get(0), push, push.headCommit(), List.of(),
+                java.util.Set.of());
     }
 
     @Test
