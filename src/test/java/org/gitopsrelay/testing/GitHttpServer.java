@@ -28,6 +28,7 @@ public final class GitHttpServer implements AutoCloseable {
     private final Path root;
     private final String expectedAuthorization;
     private volatile CountDownLatch fetchGate = new CountDownLatch(0);
+    private volatile long latencyMillis;
 
     public GitHttpServer(Path root, String user, String token) throws IOException {
         this.root = root;
@@ -53,8 +54,20 @@ public final class GitHttpServer implements AutoCloseable {
         fetchGate.countDown();
     }
 
+    /** Every request waits this long before it is answered: a Git host across a network. */
+    public void addLatency(java.time.Duration latency) {
+        latencyMillis = latency.toMillis();
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
+            if (latencyMillis > 0) {
+                try {
+                    Thread.sleep(latencyMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             String query = exchange.getRequestURI().getRawQuery();
             if (exchange.getRequestURI().getPath().endsWith("/git-upload-pack")
                     || query != null && query.contains("service=git-upload-pack")) {
