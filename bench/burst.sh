@@ -12,16 +12,7 @@ apps=${2:-50}
 shell_updates=${3:-500}
 . bench/service.sh
 
-for i in $(seq 1 "$apps"); do
-  mkdir -p "$work/clone/apps/app-$i"
-  cp -r "$work/clone/apps/demo/base" "$work/clone/apps/demo/envs" "$work/clone/apps/app-$i/"
-  sed -e "s#github.com/example/demo#github.com/bench/app-$i#" -e "s#^name: demo#name: app-$i#" \
-    "$work/clone/apps/demo/app.yaml" >"$work/clone/apps/app-$i/app.yaml"
-done
-git -C "$work/clone" add -A
-git -C "$work/clone" -c user.name=bench -c user.email=bench@example.org commit -qm "Register bench apps"
-git -C "$work/clone" push -q origin HEAD:main
-sleep 3
+register_apps "$apps"
 
 echo "== by hand: one kustomize build of an overlay + one local git push, 20 times"
 render() { if command -v kustomize >/dev/null; then kustomize build "$1"; else kubectl kustomize "$1"; fi; }

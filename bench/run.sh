@@ -9,17 +9,7 @@ pushes=${1:-200}
 apps=${2:-10}
 . bench/service.sh
 
-# Register app-1..app-M, each a copy of the demo app fed by github.com/bench/app-i.
-for i in $(seq 1 "$apps"); do
-  mkdir -p "$work/clone/apps/app-$i"
-  cp -r "$work/clone/apps/demo/base" "$work/clone/apps/demo/envs" "$work/clone/apps/app-$i/"
-  sed -e "s#github.com/example/demo#github.com/bench/app-$i#" -e "s#^name: demo#name: app-$i#" \
-    "$work/clone/apps/demo/app.yaml" >"$work/clone/apps/app-$i/app.yaml"
-done
-git -C "$work/clone" add -A
-git -C "$work/clone" -c user.name=bench -c user.email=bench@example.org commit -qm "Register bench apps"
-git -C "$work/clone" push -q origin HEAD:main
-sleep 3
+register_apps "$apps"
 
 echo "== latency: 50 pushes, one at a time, across $apps apps"
 java -cp "$cp" bench/PushLoad.java "http://127.0.0.1:$port" $secret "$bootstrap" "$apps" 50 1

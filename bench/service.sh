@@ -29,3 +29,19 @@ if [ -z "$broker_pid" ]; then
 fi
 git clone -q "$work/data/gitops.git" "$work/clone"
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, $(java -version 2>&1 | head -1)"
+
+# Registers app-1..app-N, each a copy of the demo app fed by github.com/bench/app-i, and gives the service's registry
+# a moment to see them.
+register_apps() {
+  local i
+  for i in $(seq 1 "$1"); do
+    mkdir -p "$work/clone/apps/app-$i"
+    cp -r "$work/clone/apps/demo/base" "$work/clone/apps/demo/envs" "$work/clone/apps/app-$i/"
+    sed -e "s#github.com/example/demo#github.com/bench/app-$i#" -e "s#^name: demo#name: app-$i#" \
+      "$work/clone/apps/demo/app.yaml" >"$work/clone/apps/app-$i/app.yaml"
+  done
+  git -C "$work/clone" add -A
+  git -C "$work/clone" -c user.name=bench -c user.email=bench@example.org commit -qm "Register bench apps"
+  git -C "$work/clone" push -q origin HEAD:main
+  sleep 3
+}

@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.EmptyTreeIterator;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.treewalk.filter.TreeFilter;
@@ -30,12 +31,12 @@ record CommitFacts(Set<String> eventIds, Set<String> changedPaths) {
         private static final int MAX_COMMITS = 20_000;
         private final Map<ObjectId, CommitFacts> byCommit = new ConcurrentHashMap<>();
 
-        CommitFacts of(ObjectReader reader, RevCommit commit) {
+        CommitFacts of(RevWalk walk, ObjectReader reader, RevCommit commit) {
             CommitFacts known = byCommit.get(commit);
             if (known != null) {
                 return known;
             }
-            CommitFacts facts = read(reader, commit);
+            CommitFacts facts = read(walk, reader, commit);
             if (byCommit.size() >= MAX_COMMITS) {
                 byCommit.clear();
             }
@@ -44,33 +45,40 @@ record CommitFacts(Set<String> eventIds, Set<String> changedPaths) {
         }
     }
 
-    private static CommitFacts read(ObjectReader reader, RevCommit commit) {
+    private static CommitFacts read(RevWalk walk, ObjectReader reader, RevCommit commit) {
+        Set<String> ids = eventIds(commit);
+        return ids.isEmpty() ? NONE : new CommitFacts(ids, changedPaths(walk, reader, commit));
+    }
+
+    /** The event ids a commit's {@code Relay-Event:} trailers name: none for anyone else's commit. */
+    static Set<String> eventIds(RevCommit commit) {
         Set<String> ids = new HashSet<>();
         for (String line : commit.getFullMessage().split("\n")) {
             if (line.startsWith(PlannedCommit.TRAILER)) {
                 ids.add(line.substring(PlannedCommit.TRAILER.length()).strip());
             }
         }
-        if (ids.isEmpty()) {
-            return NONE;
-        }
+        return Set.copyOf(ids);
+    }
+
+    /** The files a commit of {@code walk} changed against its first parent (a root commit: all of them). */
+    static Set<String> changedPaths(RevWalk walk, ObjectReader reader, RevCommit commit) {
         Set<String> paths = new HashSet<>();
-        try (TreeWalk walk = new TreeWalk(reader)) {
+        try (TreeWalk diff = new TreeWalk(reader)) {
             if (commit.getParentCount() > 0) {
-                // The caller parsed the parent's headers: its tree is known.
-                walk.addTree(commit.getParent(0).getTree());
+                diff.addTree(walk.parseCommit(commit.getParent(0)).getTree());
             } else {
-                walk.addTree(new EmptyTreeIterator());
+                diff.addTree(new EmptyTreeIterator());
             }
-            walk.addTree(commit.getTree());
-            walk.setRecursive(true);
-            walk.setFilter(TreeFilter.ANY_DIFF);
-            while (walk.next() && paths.size() < MAX_PATHS) {
-                paths.add(walk.getPathString());
+            diff.addTree(commit.getTree());
+            diff.setRecursive(true);
+            diff.setFilter(TreeFilter.ANY_DIFF);
+            while (diff.next() && paths.size() < MAX_PATHS) {
+                paths.add(diff.getPathString());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read the GitOps history", e);
         }
-        return new CommitFacts(Set.copyOf(ids), Set.copyOf(paths));
+        return Set.copyOf(paths);
     }
 }

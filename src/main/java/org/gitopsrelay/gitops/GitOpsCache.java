@@ -116,7 +116,7 @@ final class GitOpsCache implements AutoCloseable {
         if (snapshot.commitId() == null) {
             return Optional.empty();
         }
-        String trailer = "\nRelay-Event: " + eventId + "\n";
+        String trailer = "\n" + PlannedCommit.TRAILER + eventId + "\n";
         Repository repo = repository();
         try (RevWalk walk = new RevWalk(repo)) {
             walk.markStart(walk.parseCommit(snapshot.commitId()));

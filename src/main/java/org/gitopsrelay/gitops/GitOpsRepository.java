@@ -226,8 +226,7 @@ public class GitOpsRepository {
                 }
             } catch (java.io.UncheckedIOException e) {
                 // The cache's disk is full or failing: nothing was pushed, and the same change may go through later.
-                throw new RelayException(Reason.STORAGE_UNAVAILABLE, "Cannot write the GitOps commit in the cache: "
-                        + e.getMessage(), e);
+                throw RelayException.of(e);
             }
             long t2 = System.nanoTime();
             run.commitNanos += t2 - t1;

@@ -72,17 +72,10 @@ final class ParallelPlanning implements AutoCloseable {
     }
 
     private static RelayException refusal(Throwable e) {
-        if (e instanceof RelayException relay) {
-            return relay;
-        }
-        if (e instanceof java.io.UncheckedIOException || e instanceof java.io.IOError) {
-            // A full disk or a failing one: the change is fine, the machine is not; try again later.
-            return new RelayException(Reason.STORAGE_UNAVAILABLE, "Cannot plan the change: " + e.getMessage(), e);
-        }
-        if (e instanceof Error error && !(e instanceof StackOverflowError)) {
+        if (e instanceof Error error && !(e instanceof StackOverflowError) && !(e instanceof java.io.IOError)) {
             throw error;
         }
-        return new RelayException(Reason.INTERNAL, "Unexpected failure while planning: " + e, e);
+        return RelayException.of(e);
     }
 
     @Override

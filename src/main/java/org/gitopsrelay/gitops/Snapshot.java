@@ -99,22 +99,10 @@ public final class Snapshot {
             walk.markUninteresting(base);
             int seen = 0;
             for (RevCommit each : walk) {
-                if (++seen > limit || each.getFullMessage().contains("\n" + PlannedCommit.TRAILER)) {
+                if (++seen > limit || !CommitFacts.eventIds(each).isEmpty()) {
                     return Optional.empty();
                 }
-                try (TreeWalk diff = new TreeWalk(reader)) {
-                    if (each.getParentCount() > 0) {
-                        diff.addTree(walk.parseCommit(each.getParent(0)).getTree());
-                    } else {
-                        diff.addTree(new org.eclipse.jgit.treewalk.EmptyTreeIterator());
-                    }
-                    diff.addTree(each.getTree());
-                    diff.setRecursive(true);
-                    diff.setFilter(TreeFilter.ANY_DIFF);
-                    while (diff.next()) {
-                        paths.add(diff.getPathString());
-                    }
-                }
+                paths.addAll(CommitFacts.changedPaths(walk, reader, each));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot compare two GitOps commits", e);
@@ -146,10 +134,7 @@ public final class Snapshot {
             try (RevWalk walk = new RevWalk(repository); ObjectReader reader = repository.newObjectReader()) {
                 walk.markStart(walk.parseCommit(commit));
                 for (RevCommit each : walk) {
-                    if (each.getParentCount() > 0) {
-                        walk.parseHeaders(each.getParent(0));
-                    }
-                    history.add(facts.of(reader, each));
+                    history.add(facts.of(walk, reader, each));
                     if (history.size() >= depth) {
                         break;
                     }

@@ -162,7 +162,7 @@ public class GitEventConsumer {
         try {
             return handlers.handleAll(events);
         } catch (RuntimeException e) {
-            RelayException failure = e instanceof RelayException relay ? relay : GitEventHandlers.unexpected(e);
+            RelayException failure = RelayException.of(e);
             LOG.errorf(e, "Handling a batch of %d events failed as a whole", events.size());
             return java.util.Collections.nCopies(events.size(), new Handled.Failed(failure));
         }

@@ -101,10 +101,8 @@ public class GitEventHandlers {
         for (int i = 0; i < events.size(); i++) {
             try {
                 route(events.get(i), i, started).ifPresent(routed::add);
-            } catch (RelayException e) {
-                handled.set(i, new Handled.Failed(e));
             } catch (RuntimeException e) {
-                handled.set(i, new Handled.Failed(unexpected(e)));
+                handled.set(i, new Handled.Failed(RelayException.of(e)));
             }
         }
         deployAll(routed, handled, started);
@@ -120,10 +118,8 @@ public class GitEventHandlers {
             }
             try {
                 handlePreviewPart(each, started);
-            } catch (RelayException e) {
-                handled.set(each.index(), worst(handled.get(each.index()), new Handled.Failed(e)));
             } catch (RuntimeException e) {
-                handled.set(each.index(), worst(handled.get(each.index()), new Handled.Failed(unexpected(e))));
+                handled.set(each.index(), worst(handled.get(each.index()), new Handled.Failed(RelayException.of(e))));
             }
             if (handled.get(each.index()) instanceof Handled.Failed failed && failed.error().reason().retryable()) {
                 failedApps.put(each.app().name(), each.event().id());
@@ -211,7 +207,7 @@ public class GitEventHandlers {
                     .map(each -> new DeployPushToEnvironment.Request(each.event(), each.app(), each.deploys().get()))
                     .toList());
         } catch (RuntimeException e) {
-            RelayException failure = e instanceof RelayException relay ? relay : unexpected(e);
+            RelayException failure = RelayException.of(e);
             pushes.forEach(each -> handled.set(each.index(), new Handled.Failed(failure)));
             return;
         }
@@ -297,13 +293,6 @@ public class GitEventHandlers {
         return next;
     }
 
-    /** An exception no handler expected: an I/O error is the disk's (retryable), anything else a defect. */
-    static RelayException unexpected(RuntimeException e) {
-        if (e instanceof java.io.UncheckedIOException) {
-            return new RelayException(RelayException.Reason.STORAGE_UNAVAILABLE, "I/O failure: " + e.getMessage(), e);
-        }
-        return new RelayException(RelayException.Reason.INTERNAL, "Unexpected failure: " + e, e);
-    }
 
     /**
      * The change with no time further ahead of its receipt than the allowed clock skew. The event's own time (set

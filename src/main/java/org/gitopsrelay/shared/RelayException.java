@@ -81,6 +81,20 @@ public class RelayException extends RuntimeException {
         this.retryAfter = null;
     }
 
+    /**
+     * What an exception nobody expected means: itself when it is one of ours; an I/O error is the disk's (retryable:
+     * the change is fine, the machine is not, a full disk for one); anything else a defect.
+     */
+    public static RelayException of(Throwable e) {
+        if (e instanceof RelayException relay) {
+            return relay;
+        }
+        if (e instanceof java.io.UncheckedIOException || e instanceof java.io.IOError) {
+            return new RelayException(Reason.STORAGE_UNAVAILABLE, "I/O failure: " + e.getMessage(), e);
+        }
+        return new RelayException(Reason.INTERNAL, "Unexpected failure: " + e, e);
+    }
+
     public Reason reason() {
         return reason;
     }

@@ -2,17 +2,14 @@ package org.gitopsrelay.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
 import org.gitopsrelay.testing.ProcessBurst;
 import org.gitopsrelay.testing.RelayProcess;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The packaged service as real processes, on a real Kafka broker and a real GitOps remote, killed with
@@ -27,22 +24,8 @@ class CrashAndScaleOutProcessIT {
     private static final int ROUNDS = Integer.getInteger("fault.rounds", 12);
     private static final Duration NOW = Duration.ZERO;
 
-    @TempDir
-    Path tmp;
-
-    private ProcessBurst burst;
-
-    @BeforeEach
-    void brokerAndRemote() throws Exception {
-        burst = new ProcessBurst(tmp, APPS);
-    }
-
-    @AfterEach
-    void stop() {
-        if (burst != null) {
-            burst.close();
-        }
-    }
+    @RegisterExtension
+    final ProcessBurst burst = new ProcessBurst(APPS);
 
     @Test
     void aServiceKilledWhileABacklogDrainsLandsEveryChangeOnceAfterARestartOnTheSameData() throws Exception {

@@ -15,10 +15,8 @@ import java.util.regex.Pattern;
 
 import org.gitopsrelay.testing.ProcessBurst;
 import org.gitopsrelay.testing.RelayProcess;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The fault suite on the packaged service as a process, bounded to a few seconds of fault each (their long versions
@@ -36,22 +34,8 @@ class FaultsProcessIT {
     private static final Pattern DEAD_LETTERS = Pattern.compile(
             "relay_dead_letters_total\\{reason=\"git-unavailable\"[^}]*\\} ([0-9.]+)");
 
-    @TempDir
-    Path tmp;
-
-    private ProcessBurst burst;
-
-    @BeforeEach
-    void brokerAndRemote() throws Exception {
-        burst = new ProcessBurst(tmp, APPS);
-    }
-
-    @AfterEach
-    void stop() {
-        if (burst != null) {
-            burst.close();
-        }
-    }
+    @RegisterExtension
+    final ProcessBurst burst = new ProcessBurst(APPS);
 
     @Test
     void aBrokerRestartedMidBurstLosesNothing() throws Exception {
@@ -91,8 +75,8 @@ class FaultsProcessIT {
     @Test
     void aPersonPushingToTheGitOpsBranchAllAlongLosesNoUpdateAndNeitherDoesTheRelay() throws Exception {
         RelayProcess relay = burst.start("relay", Map.of());
-        Path clone = tmp.resolve("person");
-        git(tmp, "clone", "-q", burst.remote().toString(), clone.toString());
+        Path clone = burst.dir().resolve("person");
+        git(burst.dir(), "clone", "-q", burst.remote().toString(), clone.toString());
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicInteger pushed = new AtomicInteger();
         AtomicReference<Throwable> failed = new AtomicReference<>();
@@ -157,7 +141,7 @@ class FaultsProcessIT {
                 "RELAY_KAFKA_HANDLER_ATTEMPTS", "3", "RELAY_KAFKA_HANDLER_MAX_BACKOFF", "PT0.5S"));
         burst.pushRound(relay, Duration.ZERO);
         burst.awaitEveryAppAtItsLastPush();
-        Path away = tmp.resolve("gitops.git.away");
+        Path away = burst.dir().resolve("gitops.git.away");
         Files.move(burst.remote(), away);
         int gone;
         try {

@@ -19,33 +19,40 @@ import java.util.stream.Collectors;
 
 import org.gitopsrelay.app.Onboarding;
 import org.gitopsrelay.kafka.EmbeddedKafkaBroker;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The set-up of a fault run on real processes: a Kafka broker of its own, a GitOps remote onboarding {@code apps}
  * apps (each with staging following main), the service processes, and the pushes accepted so far; and the check
  * every run ends with: every app holds its last accepted push, every accepted event is named in exactly one commit.
  */
-public final class ProcessBurst implements AutoCloseable {
+public final class ProcessBurst implements BeforeEachCallback, AfterEachCallback {
 
     private final Duration drain;
-
-    private final Path dir;
-    private final Path remote;
     private final int apps;
-    private EmbeddedKafkaBroker broker;
     private final List<RelayProcess> processes = new ArrayList<>();
     private final Map<String, List<String>> shas = new LinkedHashMap<>();
     private final List<String> accepted = new ArrayList<>();
-    private final org.eclipse.jgit.lib.Repository remoteRepository;
+    private Path dir;
+    private Path remote;
+    private EmbeddedKafkaBroker broker;
+    private org.eclipse.jgit.lib.Repository remoteRepository;
     private int refused;
 
-    public ProcessBurst(Path dir, int apps) throws IOException {
-        this.dir = dir;
+    /** Registered with {@code @RegisterExtension}: each test gets its own broker, remote and processes. */
+    public ProcessBurst(int apps) {
         this.apps = apps;
         // Time to drain grows with the run: bench/faults.sh runs it wider.
         this.drain = Duration.ofSeconds(120 + apps * 5L);
-        this.broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), null);
-        this.remote = dir.resolve("gitops.git");
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws IOException {
+        dir = Files.createTempDirectory("process-burst-");
+        broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), null);
+        remote = dir.resolve("gitops.git");
         git(dir, "init", "-q", "--bare", "-b", "main", remote.toString());
         Path seed = dir.resolve("seed");
         git(dir, "clone", "-q", remote.toString(), seed.toString());
@@ -66,6 +73,25 @@ public final class ProcessBurst implements AutoCloseable {
         // Read in this JVM: polling with a git process per app and check would take the cores the service needs.
         remoteRepository = new org.eclipse.jgit.storage.file.FileRepositoryBuilder().setGitDir(remote.toFile())
                 .setMustExist(true).build();
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws IOException {
+        processes.forEach(RelayProcess::close);
+        if (remoteRepository != null) {
+            remoteRepository.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+    }
+
+    /** This test's scratch folder. */
+    public Path dir() {
+        return dir;
     }
 
     private static void write(Path file, byte[] bytes) {
@@ -236,10 +262,4 @@ public final class ProcessBurst implements AutoCloseable {
         assertThat(duplicated).as("accepted events named in two commits").isEmpty();
     }
 
-    @Override
-    public void close() {
-        processes.forEach(RelayProcess::close);
-        remoteRepository.close();
-        broker.close();
-    }
 }
