@@ -3,9 +3,11 @@ package org.gitopsrelay.pipeline;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
@@ -116,13 +118,14 @@ public class GitEventConsumer {
         while (!pending.isEmpty()) {
             List<Integer> indexes = new ArrayList<>(pending.keySet());
             List<Handled> results = handleAll(new ArrayList<>(pending.values()));
-            Map<String, Integer> attempt = new HashMap<>();
+            // One attempt per app and round, however many of its events failed in it.
+            Set<String> failedApps = new HashSet<>();
             for (int k = 0; k < indexes.size(); k++) {
                 if (results.get(k) instanceof Handled.Failed failed && failed.error().reason().retryable()) {
-                    String app = pending.get(indexes.get(k)).app();
-                    attempt.computeIfAbsent(app, key -> attemptsByApp.merge(key, 1, Integer::sum));
+                    failedApps.add(pending.get(indexes.get(k)).app());
                 }
             }
+            failedApps.forEach(app -> attemptsByApp.merge(app, 1, Integer::sum));
             Map<Integer, RelayEvent> again = new LinkedHashMap<>();
             int retrying = 0;
             for (int k = 0; k < indexes.size(); k++) {
