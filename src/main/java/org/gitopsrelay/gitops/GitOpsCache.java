@@ -2,8 +2,14 @@ package org.gitopsrelay.gitops;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.Optional;
 
 import org.eclipse.jgit.api.Git;
@@ -28,6 +34,10 @@ final class GitOpsCache implements AutoCloseable {
     private final String branch;
     private volatile Repository repository;
     private final CommitFacts.Cache facts = new CommitFacts.Cache();
+    private Ownership owner;
+
+    /** Held by the process using the cache (the OS lets it go when that process dies, even by {@code kill -9}). */
+    static final String OWNER_LOCK = "relay-owner.lock";
 
     GitOpsCache(Path dir, String branch) {
         this.dir = dir.toAbsolutePath().normalize();
@@ -57,6 +67,9 @@ final class GitOpsCache implements AutoCloseable {
                 Files.createDirectories(dir);
                 Git.init().setBare(true).setDirectory(dir.toFile()).setInitialBranch(branch).call().close();
             }
+            owner = Ownership.take(dir.resolve(OWNER_LOCK));
+            // This process alone writes here now: every lock file in the cache was left by one that died.
+            StaleLocks.clear(dir, FileTime.from(Instant.MAX));
             return new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build();
         } catch (IOException | GitAPIException e) {
             throw new IllegalStateException("Cannot open the GitOps cache in " + dir, e);
@@ -146,6 +159,47 @@ final class GitOpsCache implements AutoCloseable {
         Repository opened = repository;
         if (opened != null) {
             opened.close();
+        }
+        synchronized (this) {
+            if (owner != null) {
+                owner.close();
+                owner = null;
+            }
+        }
+    }
+
+    /**
+     * The cache's owner: one process (and one cache object in it) at a time, so that two instances configured with
+     * one {@code relay.data-dir} fail at start instead of moving each other's refs.
+     */
+    private record Ownership(FileChannel channel, FileLock lock) {
+
+        static Ownership take(Path file) throws IOException {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            } catch (IOException e) {
+                channel.close();
+                throw e;
+            }
+            if (lock == null) {
+                channel.close();
+                throw new IllegalStateException("The GitOps cache " + file.getParent()
+                        + " is in use by another relay: give each instance its own relay.data-dir");
+            }
+            return new Ownership(channel, lock);
+        }
+
+        void close() {
+            try {
+                lock.release();
+                channel.close();
+            } catch (IOException e) {
+                // Closing the channel is what releases the lock; the OS releases it at exit anyway.
+            }
         }
     }
 }

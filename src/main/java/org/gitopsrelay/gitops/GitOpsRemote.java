@@ -2,9 +2,11 @@ package org.gitopsrelay.gitops;
 
 import java.io.File;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 
 import jakarta.annotation.PreDestroy;
@@ -125,6 +127,10 @@ public class GitOpsRemote {
             } catch (IOException | GitAPIException e) {
                 throw new IllegalStateException("Cannot create the local GitOps repository " + dir, e);
             }
+        } else {
+            // Pushes to a local repository run inside this process: one killed mid-push left its lock behind. A
+            // person's push under way now holds its lock for milliseconds, never since before this process started.
+            StaleLocks.clear(dir, FileTime.fromMillis(ManagementFactory.getRuntimeMXBean().getStartTime()));
         }
         return dir.toUri().toString();
     }

@@ -3,9 +3,11 @@ package org.gitopsrelay.gitops;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.transport.FetchResult;
 import org.eclipse.jgit.transport.PushResult;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.RemoteRefUpdate;
+import org.eclipse.jgit.transport.TrackingRefUpdate;
 import org.gitopsrelay.shared.RelayException;
 import org.gitopsrelay.shared.RelayException.Reason;
 import org.gitopsrelay.shared.RelayMetrics;
@@ -47,24 +49,44 @@ final class GitOpsTransport {
                 ? tracer.spanBuilder(Spans.GITOPS_FETCH).setAttribute(Spans.GITOPS_BRANCH, branch).startSpan()
                 : Span.getInvalid();
         try (Git git = new Git(cache.repository())) {
-            remote.configure(git.fetch()
-                    .setRemote(remote.url())
-                    // Objects from the remote are checked: a crafted tree must not reach a renderer's folder.
-                    .setCheckFetchedObjects(true)
-                    .setRefSpecs(new RefSpec("+refs/heads/" + branch + ":" + cache.trackingRef()))
-                    .setRemoveDeletedRefs(true))
-                    .call();
-            return true;
-        } catch (GitAPIException | RuntimeException e) {
-            if (!branchExists()) {
-                return false;
+            FetchResult result;
+            try {
+                result = remote.configure(git.fetch()
+                        .setRemote(remote.url())
+                        // Objects from the remote are checked: a crafted tree must not reach a renderer's folder.
+                        .setCheckFetchedObjects(true)
+                        .setRefSpecs(new RefSpec("+refs/heads/" + branch + ":" + cache.trackingRef()))
+                        .setRemoveDeletedRefs(true))
+                        .call();
+            } catch (GitAPIException | RuntimeException e) {
+                if (!branchExists()) {
+                    return false;
+                }
+                throw new RelayException(Reason.GIT_UNAVAILABLE,
+                        "Cannot fetch " + remote.displayUrl() + ": " + e.getMessage(), e);
             }
-            RelayException failure = new RelayException(Reason.GIT_UNAVAILABLE,
-                    "Cannot fetch " + remote.displayUrl() + ": " + e.getMessage(), e);
-            throw Spans.failed(span, failure, failure.reason().tag());
+            requireTracked(result);
+            return true;
+        } catch (RelayException e) {
+            throw Spans.failed(span, e, e.reason().tag());
         } finally {
             span.end();
             sample.stop(metrics.timer(RelayMetrics.GIT_FETCH));
+        }
+    }
+
+    /**
+     * The tracking ref moved (or had nothing to move). JGit does not throw when it could not: left at the old tip,
+     * the cache would plan on it and read every rejected push as another writer pushing first.
+     */
+    private static void requireTracked(FetchResult result) {
+        for (TrackingRefUpdate update : result.getTrackingRefUpdates()) {
+            switch (update.getResult()) {
+                case NEW, FORCED, FAST_FORWARD, NO_CHANGE -> {
+                }
+                default -> throw new RelayException(Reason.STORAGE_UNAVAILABLE, "Fetched the branch but cannot move "
+                        + update.getLocalName() + " in the GitOps cache: " + update.getResult());
+            }
         }
     }
 

@@ -427,6 +427,59 @@ class GitOpsRepositoryTest {
         assertThat(Reason.GIT_UNAVAILABLE.retryable()).isTrue();
     }
 
+    /** The lock file a process killed while it moved the cache's tracking ref leaves behind. */
+    private Path trackingRefLock() {
+        return tmp.resolve("data/gitops-cache.git/refs/remotes/origin/main.lock");
+    }
+
+    @Test
+    void aLockFileLeftInTheCacheByAKilledProcessIsRemovedWhenTheCacheOpensAgain() throws Exception {
+        repository.apply(holds("apps/shop/a.yaml", "a: 1\n"));
+        repository.close();
+        Files.writeString(trackingRefLock(), "");
+        pushedBySomeoneElse("apps/shop/by-hand.yaml", "x: 1\n");
+
+        repository = open("relay.gitops.url", remote.toUri().toString(), "relay.gitops.retry-backoff", "PT0.01S");
+        Applied<Boolean> applied = repository.apply(holds("apps/shop/b.yaml", "b: 1\n"));
+
+        assertThat(trackingRefLock()).doesNotExist();
+        assertThat(applied.outcome().attempts()).isEqualTo(1);
+        assertThat(git(remote, "show", "main:apps/shop/by-hand.yaml")).isEqualTo("x: 1\n");
+        assertThat(git(remote, "show", "main:apps/shop/b.yaml")).isEqualTo("b: 1\n");
+    }
+
+    @Test
+    void aFetchThatCannotMoveTheCacheIsAStorageErrorNotAnotherWriterPushingFirst() throws Exception {
+        repository.fetch();
+        Files.writeString(trackingRefLock(), "");
+        pushedBySomeoneElse("apps/shop/by-hand.yaml", "x: 1\n");
+
+        assertThatThrownBy(() -> repository.fetch()).isInstanceOfSatisfying(RelayException.class, e -> {
+            assertThat(e.reason()).isEqualTo(Reason.STORAGE_UNAVAILABLE);
+            assertThat(e).hasMessageContaining("refs/remotes/origin/main").hasMessageContaining("LOCK_FAILURE");
+        });
+        assertThatThrownBy(() -> repository.apply(holds("apps/shop/b.yaml", "b: 1\n")))
+                .isInstanceOfSatisfying(RelayException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.STORAGE_UNAVAILABLE));
+        assertThat(git(remote, "ls-tree", "--name-only", "main", "apps/shop/")).doesNotContain("b.yaml");
+    }
+
+    @Test
+    void aSecondRelayOnTheSameDataDirIsRefusedWithAClearMessage() {
+        repository.fetch();
+        GitOpsRepository second = open("relay.gitops.url", remote.toUri().toString());
+        try {
+            assertThatThrownBy(second::fetch).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("in use by another relay").hasMessageContaining("relay.data-dir");
+        } finally {
+            second.close();
+        }
+
+        repository.close();
+        repository = open("relay.gitops.url", remote.toUri().toString());
+        assertThat(repository.fetch().commit()).isPresent();
+    }
+
     @Test
     void anEmptyRemoteGetsItsBranchFromTheFirstPush() {
         Path empty = tmp.resolve("empty.git");

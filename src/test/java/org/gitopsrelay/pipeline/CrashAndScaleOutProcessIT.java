@@ -34,7 +34,7 @@ class CrashAndScaleOutProcessIT {
             burst.pushRound(first, NOW);
         }
         burst.awaitFirstRelayCommit();
-        first.kill();
+        burst.kill(first);
         int atKill = burst.appsAtTheirLastPush();
         Instant killed = Instant.now();
 
@@ -61,7 +61,7 @@ class CrashAndScaleOutProcessIT {
         while (one.logLines("Deployed ").isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        one.kill();
+        burst.kill(one);
         int deployedByOne = one.logLines("Deployed ").size();
         for (int round = ROUNDS / 2; round < ROUNDS; round++) {
             burst.pushRound(two, NOW);

@@ -120,6 +120,23 @@ public final class ProcessBurst implements BeforeEachCallback, AfterEachCallback
         return process;
     }
 
+    /**
+     * {@code kill -9} of a service process. Its pushes to this {@code file://} remote ran in that process (JGit's
+     * receive-pack), so a kill mid-push can leave the branch's lock file in the remote, which a Git host's own
+     * receive-pack would have removed when the connection dropped: removed here as the host would.
+     */
+    public void kill(RelayProcess process) {
+        process.kill();
+        try (var files = Files.walk(remote.resolve("refs"))) {
+            for (Path lock : files.filter(path -> path.getFileName().toString().endsWith(".lock")).toList()) {
+                Files.deleteIfExists(lock);
+                System.out.println("removed the remote's " + remote.relativize(lock) + " left by the killed push");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Stops the broker now; {@link #startBrokerAgain} starts it on the same log and ports. */
     public synchronized int[] stopBroker() {
         int[] ports = broker.ports();
