@@ -25,6 +25,7 @@ import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.kafka.EventPublisher;
 import org.gitopsrelay.preview.ClosePreview;
 import org.gitopsrelay.preview.OpenPreview;
+import org.gitopsrelay.preview.PreviewCoalescing;
 import org.gitopsrelay.shared.RelayException;
 import org.gitopsrelay.shared.RelayMetrics;
 import org.jboss.logging.Logger;
@@ -91,8 +92,9 @@ public class GitEventHandlers {
     /**
      * Handles a batch of events, in Kafka's order per app. Pushes to environments are deployed together (see
      * {@link DeployPushToEnvironment#handleAll}: the newest per environment, one GitOps push for all); previews are
-     * opened and closed one event after the other, and an app whose preview event failed has its later preview events
-     * held back, so they cannot overtake it when it is retried. Returns what became of each event, in order.
+     * opened and closed one event after the other, a run of updates of one preview as its newest alone (see
+     * {@link PreviewCoalescing}), and an app whose preview event failed has its later preview events held back, so
+     * they cannot overtake it when it is retried. Returns what became of each event, in order.
      */
     public List<Handled> handleAll(List<RelayEvent> events) {
         long started = System.nanoTime();
@@ -106,21 +108,23 @@ public class GitEventHandlers {
             }
         }
         deployAll(routed, handled, started);
+        List<PreviewCoalescing.Item<Routed>> previewParts = routed.stream().filter(Routed::hasPreviewPart)
+                .map(each -> new PreviewCoalescing.Item<>(each, each.app().name(), each.change())).toList();
         Map<String, String> failedApps = new HashMap<>();
-        for (Routed each : routed) {
-            if (!each.hasPreviewPart()) {
-                continue;
-            }
+        for (PreviewCoalescing.Handle<Routed> handle : PreviewCoalescing.plan(previewParts)) {
+            Routed each = handle.event();
             String behind = failedApps.get(each.app().name());
             if (behind != null) {
                 handled.set(each.index(), new Handled.Held(behind));
-                continue;
+            } else {
+                try {
+                    handlePreviewPart(each, handle.superseded(), started);
+                } catch (RuntimeException e) {
+                    handled.set(each.index(),
+                            worst(handled.get(each.index()), new Handled.Failed(RelayException.of(e))));
+                }
             }
-            try {
-                handlePreviewPart(each, started);
-            } catch (RuntimeException e) {
-                handled.set(each.index(), worst(handled.get(each.index()), new Handled.Failed(RelayException.of(e))));
-            }
+            supersededShare(handle, handled, started);
             if (handled.get(each.index()) instanceof Handled.Failed failed && failed.error().reason().retryable()) {
                 failedApps.put(each.app().name(), each.event().id());
             }
@@ -264,21 +268,45 @@ public class GitEventHandlers {
         }
     }
 
-    private void handlePreviewPart(Routed each, long started) {
+    /**
+     * The older updates a preview event stood for share what became of it: superseded when it was done, failed or
+     * held with it otherwise (tried again together, the newest of them then handled again).
+     */
+    private void supersededShare(PreviewCoalescing.Handle<Routed> handle, List<Handled> handled, long started) {
+        Handled newest = handled.get(handle.event().index());
+        for (Routed older : handle.superseded()) {
+            if (newest instanceof Handled.Done) {
+                handled(older.event(), previewLabel(older.change()), "superseded", started);
+                LOG.infof("Preview event %s of %s superseded by the newer %s in the same batch", older.event().id(),
+                        older.app().name(), handle.event().event().id());
+            } else if (newest instanceof Handled.Failed failed) {
+                handled.set(older.index(), worst(handled.get(older.index()), failed));
+            } else if (handled.get(older.index()) instanceof Handled.Done) {
+                handled.set(older.index(), newest);
+            }
+        }
+    }
+
+    private static String previewLabel(GitChange change) {
+        return change instanceof GitChange.PullRequest pr ? "pr-" + pr.number() : "branch preview";
+    }
+
+    private void handlePreviewPart(Routed each, List<Routed> superseded, long started) {
         RelayEvent event = each.event();
         AppSpec app = each.app();
         GitChange change = each.change();
+        List<String> supersededIds = superseded.stream().map(older -> older.event().id()).toList();
         if (change instanceof GitChange.Push push) {
             if (push.deleted()) {
                 handled(event, "branch preview", closePreview.forBranch(event, app, push.refName(), push.pushedAt()),
                         started);
             } else {
-                handled(event, "branch preview", openPreview.forBranch(event, app, push), started);
+                handled(event, "branch preview", openPreview.forBranch(event, app, push, supersededIds), started);
             }
         } else if (change instanceof GitChange.PullRequest pr) {
             handled(event, "pr-" + pr.number(), Routing.CLOSED.equals(pr.action())
                     ? closePreview.forPullRequest(event, app, pr)
-                    : openPreview.forPullRequest(event, app, pr), started);
+                    : openPreview.forPullRequest(event, app, pr, supersededIds), started);
         } else if (change instanceof GitChange.RefDeleted deleted) {
             handled(event, "branch preview", closePreview.forBranch(event, app, deleted.refName(), null), started);
         }

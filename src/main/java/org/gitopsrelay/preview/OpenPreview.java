@@ -1,5 +1,7 @@
 package org.gitopsrelay.preview;
 
+import java.util.List;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -20,13 +22,23 @@ public class OpenPreview {
     }
 
     public String forPullRequest(RelayEvent trigger, AppSpec app, GitChange.PullRequest pr) {
-        return writer.upsert(trigger, app, new PreviewRequest(PreviewSlug.forPullRequest(pr.number()),
+        return forPullRequest(trigger, app, pr, List.of());
+    }
+
+    /** As {@link #forPullRequest(RelayEvent, AppSpec, GitChange.PullRequest)}, naming the older updates it stands for. */
+    public String forPullRequest(RelayEvent trigger, AppSpec app, GitChange.PullRequest pr, List<String> superseded) {
+        return writer.upsert(trigger, superseded, app, new PreviewRequest(PreviewSlug.forPullRequest(pr.number()),
                 Preview.PULL_REQUEST, pr.number(), pr.headBranch(), pr.author(), pr.headCommit(), pr.updatedAt(),
                 pr.fromFork(), "reopened".equals(pr.action())));
     }
 
     public String forBranch(RelayEvent trigger, AppSpec app, GitChange.Push push) {
-        return writer.upsert(trigger, app, new PreviewRequest(PreviewSlug.forBranch(app.name(), push.refName()),
+        return forBranch(trigger, app, push, List.of());
+    }
+
+    /** As {@link #forBranch(RelayEvent, AppSpec, GitChange.Push)}, naming the older pushes it stands for. */
+    public String forBranch(RelayEvent trigger, AppSpec app, GitChange.Push push, List<String> superseded) {
+        return writer.upsert(trigger, superseded, app, new PreviewRequest(PreviewSlug.forBranch(app.name(), push.refName()),
                 Preview.BRANCH, null, push.refName(), push.pusher(), push.headCommit(), push.pushedAt(), false, false));
     }
 }

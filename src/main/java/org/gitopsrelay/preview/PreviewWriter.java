@@ -82,8 +82,16 @@ public class PreviewWriter {
      * that the event is dead-lettered for a replay once fixed.
      */
     public String upsert(RelayEvent trigger, AppSpec app, PreviewRequest request) {
+        return upsert(trigger, List.of(), app, request);
+    }
+
+    /**
+     * As {@link #upsert(RelayEvent, AppSpec, PreviewRequest)} for the newest of several updates of the preview in a
+     * batch: the {@code superseded} older ones are named in its commit's trailers, so the audit trail keeps them.
+     */
+    public String upsert(RelayEvent trigger, List<String> superseded, AppSpec app, PreviewRequest request) {
         try {
-            return upsertOrThrow(trigger, app, request);
+            return upsertOrThrow(trigger, superseded, app, request);
         } catch (RelayException e) {
             if (!e.reason().retryable()) {
                 LOG.warnf("Preview %s of %s refused: %s", request.slug(), app.name(), e.getMessage());
@@ -104,7 +112,7 @@ public class PreviewWriter {
     record Removal(Preview removed, boolean closedBefore) {
     }
 
-    private String upsertOrThrow(RelayEvent trigger, AppSpec app, PreviewRequest request) {
+    private String upsertOrThrow(RelayEvent trigger, List<String> superseded, AppSpec app, PreviewRequest request) {
         Applied<Upsert> applied = repository.apply(snapshot -> {
             String path = Preview.folderOf(app.name(), request.slug()) + "/kustomization.yaml";
             Optional<Preview> existing = snapshot.read(path).flatMap(yaml -> PreviewOverlay.read(app.name(),
@@ -157,10 +165,16 @@ public class PreviewWriter {
             PreviewPolicy.check(overlayCheck.render(snapshot, app.folder(), edit, preview.folder()), request.untrusted(),
                     app.folder());
             String verb = existing.isPresent() ? "Update" : "Open";
+            List<String> eventIds = new java.util.ArrayList<>(List.of(trigger.id()));
+            // One committed on its own before (an earlier attempt of this batch) is already on record.
+            superseded.stream().filter(id -> !snapshot.committed(id, path, config.gitops().trailerSearchDepth()))
+                    .forEach(eventIds::add);
+            String supersedes = eventIds.size() == 1 ? ""
+                    : "\nSupersedes: " + (eventIds.size() - 1) + " older update" + (eventIds.size() > 2 ? "s" : "");
             return Plan.commit(new Upsert(existing.isPresent() ? Outcome.UPDATED : Outcome.CREATED, preview, null),
                     new PlannedCommit(edit, verb + " preview " + preview.slug() + " of " + app.name() + ": "
-                            + preview.url() + "\n\n" + describe(preview) + "\nImage: " + preview.image(),
-                            List.of(trigger.id())));
+                            + preview.url() + "\n\n" + describe(preview) + "\nImage: " + preview.image() + supersedes,
+                            eventIds));
         });
         Upsert decided = applied.decision();
         CommitOutcome commit = applied.outcome();

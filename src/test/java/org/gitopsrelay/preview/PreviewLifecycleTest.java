@@ -19,13 +19,17 @@ import org.gitopsrelay.app.AppRegistry;
 import org.gitopsrelay.app.RegistrySync;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.event.EventCodec;
+import org.gitopsrelay.event.EventTypes;
+import org.gitopsrelay.event.GitChange;
 import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.OutcomeEvent.PreviewCreated;
 import org.gitopsrelay.event.OutcomeEvent.PreviewDeleted;
 import org.gitopsrelay.event.OutcomeEvent.PreviewRefused;
 import org.gitopsrelay.event.OutcomeEvent.PreviewUpdated;
 import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.event.SourceRepo;
 import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.pipeline.GitEventHandlers;
 import org.gitopsrelay.testing.EventsDoc;
 import org.gitopsrelay.testing.Fixtures;
 import org.gitopsrelay.testing.RelayTestEnvironment;
@@ -61,6 +65,12 @@ class PreviewLifecycleTest {
 
     @Inject
     AppRegistry registry;
+
+    @Inject
+    GitEventHandlers handlers;
+
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry meters;
 
     private TopicReader deployments;
 
@@ -145,6 +155,54 @@ class PreviewLifecycleTest {
         assertThat(after.resolve("apps/demo/previews/" + slug)).doesNotExist();
         assertThat(git(after, "show", "--stat", "--format=%s", "HEAD")).startsWith("Close preview " + slug + " of demo")
                 .contains("apps/demo/previews/" + slug + "/kustomization.yaml").doesNotContain("envs/");
+    }
+
+    /** A pull request event as ingest writes it to relay.git-events, for handing to the handlers as a batch. */
+    private static RelayEvent pullRequestEvent(String action, int number, String sha, long updatedAt) {
+        GitChange.PullRequest pr = new GitChange.PullRequest(SourceRepo.parse("github.com/example/demo"), action,
+                number, "Login", "bob", "feature/batch", sha, "main", false, false,
+                "https://github.com/example/demo/pull/" + number, java.time.Instant.ofEpochSecond(updatedAt));
+        return RelayEvent.of(UUID.randomUUID().toString(), "/webhooks/github", EventTypes.GIT_PULL_REQUEST, "demo",
+                java.time.Instant.now(), EventCodec.toData(pr));
+    }
+
+    @Test
+    void updatesOfOnePullRequestInABatchBecomeOneCommitOfTheNewestThatNamesThemAll() throws Exception {
+        int number = newNumber();
+        String slug = "pr-" + number;
+        await(PreviewCreated.class, github("pull_request", pullRequest("opened", number, "feature/batch",
+                Fixtures.sha(), false)).statusCode(202).extract().path("events[0]"));
+        String before = git(freshClone(), "rev-parse", "HEAD").trim();
+        long t = Fixtures.nextPushTime();
+        String newest = Fixtures.sha();
+        // The second update was delivered late: the newest is the one with the latest activity, not the last.
+        RelayEvent first = pullRequestEvent("synchronize", number, Fixtures.sha(), t);
+        RelayEvent third = pullRequestEvent("synchronize", number, newest, t + 2);
+        RelayEvent second = pullRequestEvent("synchronize", number, Fixtures.sha(), t + 1);
+        double superseded = registryCount("superseded");
+
+        List<GitEventHandlers.Handled> handled = handlers.handleAll(List.of(first, third, second));
+
+        assertThat(handled).allMatch(GitEventHandlers.Handled.Done.class::isInstance);
+        PreviewUpdated updated = await(PreviewUpdated.class, third.id());
+        assertThat(updated.preview().headCommit()).isEqualTo(newest);
+        Path clone = freshClone();
+        assertThat(git(clone, "rev-list", "--count", before + "..HEAD").trim()).isEqualTo("1");
+        assertThat(git(clone, "log", "-1", "--format=%B")).startsWith("Update preview " + slug + " of demo")
+                .contains("Supersedes: 2 older updates", "Relay-Event: " + third.id(), "Relay-Event: " + first.id(),
+                        "Relay-Event: " + second.id());
+        assertThat(registryCount("superseded") - superseded).isEqualTo(2.0);
+        assertThat(deployments.drain(Duration.ofSeconds(1))).as("no outcome published for a superseded update")
+                .noneMatch(record -> record.value().contains(first.id()) || record.value().contains(second.id()));
+
+        // Delivered again on its own (a redelivery), an update the batch superseded changes nothing.
+        assertThat(handlers.handleAll(List.of(second))).allMatch(GitEventHandlers.Handled.Done.class::isInstance);
+        assertThat(git(freshClone(), "rev-list", "--count", before + "..HEAD").trim()).isEqualTo("1");
+    }
+
+    private double registryCount(String outcome) {
+        return meters.find(org.gitopsrelay.shared.RelayMetrics.EVENTS_HANDLED).tag("outcome", outcome).counters()
+                .stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
     }
 
     @Test
