@@ -1,7 +1,8 @@
 # Sourced by the benchmark scripts: starts the packaged service with its embedded defaults in a scratch data dir
 # and sets $work, $port, $secret, $bootstrap (the broker), $pid (the service's process) and $cp (the service's jars,
 # for the harness). EXTERNAL_BROKER=1: the broker runs in a process of its own (bench/Broker.java), so that the
-# service's memory is measured alone. HEAP: the service's -Xmx (default 1g).
+# service's memory is measured alone. HEAP: the service's -Xmx (default 1g); JAVA_OPTS: more JVM options, split on
+# spaces (the memory settings the deployment ships, for one).
 jar=target/quarkus-app/quarkus-run.jar
 [ -f "$jar" ] || ./mvnw -B -q package -DskipTests
 work=$(mktemp -d /tmp/relay-bench.XXXXXX)
@@ -19,8 +20,9 @@ if [ "${EXTERNAL_BROKER:-0}" = 1 ]; then
   [ -n "$bootstrap" ] || { echo "the broker did not start: $work/broker.log" >&2; exit 1; }
   external=(env "KAFKA_BOOTSTRAP_SERVERS=$bootstrap")
 fi
+read -r -a java_opts <<<"${JAVA_OPTS:-}"
 "${external[@]}" env RELAY_DATA_DIR="$work/data" RELAY_WEBHOOK_GITHUB_SECRET=$secret QUARKUS_HTTP_PORT="$port" \
-  RELAY_GITOPS_REFRESH_INTERVAL=PT1S java "-Xmx${HEAP:-1g}" -jar "$jar" >"$work/relay.log" 2>&1 &
+  RELAY_GITOPS_REFRESH_INTERVAL=PT1S java "-Xmx${HEAP:-1g}" "${java_opts[@]}" -jar "$jar" >"$work/relay.log" 2>&1 &
 pid=$!
 trap 'kill $pid $broker_pid 2>/dev/null; wait $pid $broker_pid 2>/dev/null; echo "log and data: $work"' EXIT
 for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null 2>&1 && break; sleep 1; done
