@@ -43,6 +43,7 @@ public class PushLoad {
 
     private static final Pattern EVENT_ID = Pattern.compile("\"events\":\\[\"([0-9a-f-]{36})\"");
     private static final Pattern TRIGGER = Pattern.compile("\"triggerEvent\":\"([0-9a-f-]{36})\"");
+    private static final Pattern STEP = Pattern.compile("\"(fetch|render|commit|push|total)Millis\":(\\d+)");
 
     public static void main(String[] args) throws Exception {
         String url = args[0];
@@ -57,6 +58,8 @@ public class PushLoad {
 
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
         Map<String, Long> committedAt = new ConcurrentHashMap<>();
+        // The service's own account of each deployment: where its time went (fetch, render, commit, push, total).
+        Map<String, List<Long>> stepMillis = new ConcurrentHashMap<>();
         List<Long> webhookNanos = Collections.synchronizedList(new ArrayList<>());
         AtomicLong failures = new AtomicLong();
 
@@ -77,6 +80,11 @@ public class PushLoad {
                         Matcher m = TRIGGER.matcher(record.value());
                         if (m.find()) {
                             committedAt.putIfAbsent(m.group(1), now);
+                        }
+                        Matcher step = STEP.matcher(record.value());
+                        while (step.find()) {
+                            stepMillis.computeIfAbsent(step.group(1), key -> Collections.synchronizedList(
+                                    new ArrayList<>())).add(Long.parseLong(step.group(2)) * 1_000_000);
                         }
                     }
                 }
@@ -182,6 +190,14 @@ public class PushLoad {
                 pct(webhookNanos, 99), pct(webhookNanos, 100));
         System.out.printf(Locale.ROOT, "webhook->commit latency ms: p50=%.1f p99=%.1f max=%.1f%n", pct(commitNanos, 50),
                 pct(commitNanos, 99), pct(commitNanos, 100));
+        if (!stepMillis.isEmpty()) {
+            StringBuilder steps = new StringBuilder("inside the service, p50 ms:");
+            for (String step : List.of("fetch", "render", "commit", "push", "total")) {
+                steps.append(String.format(Locale.ROOT, " %s=%.1f", step,
+                        pct(stepMillis.getOrDefault(step, List.of()), 50)));
+            }
+            System.out.println(steps);
+        }
         System.out.printf(Locale.ROOT, "throughput: %.1f events per second landed (%.1f s from first delivery to last commit;"
                 + " the senders took %.1f s to deliver them all)%n", commitNanos.size() / seconds, seconds, acceptedSeconds);
         System.exit(failures.get() == 0 && commitNanos.size() == pushes ? 0 : 1);
