@@ -22,11 +22,16 @@ public final class Onboarding {
 
     /** The demo app of the design, for a new local GitOps repository. */
     public static TreeEdit demo() {
+        return app("demo", demoAppYaml());
+    }
+
+    /** The demo app's {@code app.yaml}. */
+    public static String demoAppYaml() {
         try (InputStream in = Onboarding.class.getClassLoader().getResourceAsStream("seed/demo-app.yaml")) {
             if (in == null) {
                 throw new IllegalStateException("The jar holds no seed/demo-app.yaml");
             }
-            return app("demo", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -90,6 +90,16 @@ class PushToGitOpsCommitTest {
         return config.dataDir().resolve("gitops.git");
     }
 
+    /** An app of this test's own, deployed as the demo app is: no other test's pushes reach it. */
+    private String ownApp() throws Exception {
+        return TestApps.onboardLikeDemo(config.dataDir(), registrySync, "push");
+    }
+
+    private String push(String app, String fixture, String sha, long pushedAt) {
+        return github("push", TestApps.forApp(app, Fixtures.text(Fixtures.push(fixture, sha, pushedAt))))
+                .statusCode(202).extract().path("events[0]");
+    }
+
     private String pushMain(String sha) {
         return github("push", Fixtures.text(Fixtures.push("github-push-main", sha, Fixtures.nextPushTime())))
                 .statusCode(202).extract().path("events[0]");
@@ -113,99 +123,104 @@ class PushToGitOpsCommitTest {
 
     @Test
     void aSignedPushBecomesACommitThatAFreshCloneShows() throws Exception {
+        String app = ownApp();
         String sha = Fixtures.sha();
-        String eventId = pushMain(sha);
+        String eventId = push(app, "github-push-main", sha, Fixtures.nextPushTime());
 
         JsonNode deployment = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, eventId);
 
         Path clone = freshClone();
         assertThat(git(clone, "log", "-1", "--format=%H").trim()).isEqualTo(deployment.path("gitopsCommit").asText());
         assertThat(git(clone, "log", "-1", "--format=%an%n%B")).isEqualTo("gitops-relay\n"
-                + "Deploy demo staging: registry.example.org/example/demo:" + sha + "\n\n"
-                + "Source: github.com/example/demo@" + sha + " (main)\n"
+                + "Deploy " + app + " staging: registry.example.org/example/" + app + ":" + sha + "\n\n"
+                + "Source: github.com/example/" + app + "@" + sha + " (main)\n"
                 + "Pushed by: alice\n\n"
                 + "Relay-Event: " + eventId + "\n\n");
         assertThat(git(clone, "show", "--stat", "--format=", "HEAD").trim())
-                .startsWith("apps/demo/envs/staging/kustomization.yaml | ");
-        String overlay = Files.readString(clone.resolve("apps/demo/envs/staging/kustomization.yaml"));
+                .startsWith("apps/" + app + "/envs/staging/kustomization.yaml | ");
+        String overlay = Files.readString(clone.resolve("apps/" + app + "/envs/staging/kustomization.yaml"));
         KustomizationFile parsed = KustomizationFile.parse(overlay);
         assertThat(parsed.imageTag("app-image")).contains(sha);
         assertThat(parsed.annotation("event")).contains(eventId);
-        assertThat(deployment.path("app").asText()).isEqualTo("demo");
+        assertThat(deployment.path("app").asText()).isEqualTo(app);
         assertThat(deployment.path("environment").asText()).isEqualTo("staging");
-        assertThat(deployment.path("image").asText()).isEqualTo("registry.example.org/example/demo:" + sha);
+        assertThat(deployment.path("image").asText()).isEqualTo("registry.example.org/example/" + app + ":" + sha);
         assertThat(deployment.path("sourceCommit").asText()).isEqualTo(sha);
         assertThat(deployment.path("pusher").asText()).isEqualTo("alice");
         assertThat(deployment.path("timings").path("attempts").asInt()).isEqualTo(1);
         assertThat(deployment.path("timings").path("totalMillis").asLong()).isPositive();
         // What Argo CD will apply, rendered as it renders it, runs the pushed image in the staging namespace.
-        Process kustomize = new ProcessBuilder("kubectl", "kustomize", "apps/demo/envs/staging").directory(clone.toFile())
-                .redirectErrorStream(true).start();
+        Process kustomize = new ProcessBuilder("kubectl", "kustomize", "apps/" + app + "/envs/staging")
+                .directory(clone.toFile()).redirectErrorStream(true).start();
         String rendered = new String(kustomize.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(kustomize.waitFor()).as(rendered).isZero();
-        assertThat(rendered).contains("image: registry.example.org/example/demo:" + sha, "namespace: demo-staging");
+        assertThat(rendered).contains("image: registry.example.org/example/" + app + ":" + sha,
+                "namespace: " + app + "-staging");
     }
 
     @Test
-    void theSamePushDeliveredAgainMakesNoSecondCommit() {
-        String sha = Fixtures.sha();
-        String body = Fixtures.text(Fixtures.push("github-push-main", sha, Fixtures.nextPushTime()));
+    void theSamePushDeliveredAgainMakesNoSecondCommit() throws Exception {
+        String app = ownApp();
+        String body = TestApps.forApp(app,
+                Fixtures.text(Fixtures.push("github-push-main", Fixtures.sha(), Fixtures.nextPushTime())));
         String delivery = UUID.randomUUID().toString();
         String eventId = github("push", body, delivery).statusCode(202).extract().path("events[0]");
         String commit = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, eventId).path("gitopsCommit").asText();
 
         String redelivered = github("push", body, delivery).statusCode(202).extract().path("events[0]");
         String newDelivery = github("push", body).statusCode(202).extract().path("events[0]");
-        String marker = pushMain(Fixtures.sha());
+        String marker = push(app, "github-push-main", Fixtures.sha(), Fixtures.nextPushTime());
         String markerCommit = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, marker).path("gitopsCommit").asText();
 
         assertThat(redelivered).isEqualTo(eventId);
         assertThat(newDelivery).isNotEqualTo(eventId);
-        // Events of one app are handled in order: the marker's commit comes right after the first one.
-        assertThat(git(remote(), "rev-parse", markerCommit + "^").trim()).isEqualTo(commit);
+        // Events of one app are handled in order, and no commit of this app came between the first one and the
+        // marker's: the new delivery of the same push committed nothing.
+        assertThat(git(remote(), "log", "--format=%H", commit + ".." + markerCommit, "--",
+                "apps/" + app).trim()).isEqualTo(markerCommit);
     }
 
     @Test
-    void anOlderPushHandledAfterANewerOneNeverRollsBack() {
+    void anOlderPushHandledAfterANewerOneNeverRollsBack() throws Exception {
+        String app = ownApp();
         String older = Fixtures.sha();
         String newer = Fixtures.sha();
         long olderTime = Fixtures.nextPushTime();
         long newerTime = Fixtures.nextPushTime();
-        String newerEvent = github("push", Fixtures.text(Fixtures.push("github-push-main", newer, newerTime)))
-                .statusCode(202).extract().path("events[0]");
+        String newerEvent = push(app, "github-push-main", newer, newerTime);
         String newerCommit = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, newerEvent).path("gitopsCommit").asText();
 
-        github("push", Fixtures.text(Fixtures.push("github-push-main", older, olderTime))).statusCode(202);
-        String marker = pushMain(Fixtures.sha());
+        push(app, "github-push-main", older, olderTime);
+        String marker = push(app, "github-push-main", Fixtures.sha(), Fixtures.nextPushTime());
         String markerCommit = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, marker).path("gitopsCommit").asText();
 
-        assertThat(git(remote(), "rev-parse", markerCommit + "^").trim()).isEqualTo(newerCommit);
+        assertThat(git(remote(), "log", "--format=%H", newerCommit + ".." + markerCommit, "--", "apps/" + app).trim())
+                .isEqualTo(markerCommit);
         assertThat(git(remote(), "log", "--format=%B", "main")).doesNotContain(older);
     }
 
     @Test
-    void aTagPushDeploysProduction() {
+    void aTagPushDeploysProduction() throws Exception {
+        String app = ownApp();
         String sha = Fixtures.sha();
-        String eventId = github("push", Fixtures.text(Fixtures.push("github-push-tag", sha, Fixtures.nextPushTime())))
-                .statusCode(202).extract().path("events[0]");
+        String eventId = push(app, "github-push-tag", sha, Fixtures.nextPushTime());
 
         JsonNode deployment = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, eventId);
 
         assertThat(deployment.path("environment").asText()).isEqualTo("production");
         assertThat(deployment.path("sourceRef").asText()).isEqualTo("v1.4.0");
         KustomizationFile production = KustomizationFile.parse(
-                git(remote(), "show", "main:apps/demo/envs/production/kustomization.yaml"));
+                git(remote(), "show", "main:apps/" + app + "/envs/production/kustomization.yaml"));
         assertThat(production.imageTag("app-image")).contains(sha);
         assertThat(production.annotation("source-ref")).contains("refs/tags/v1.4.0");
-        assertThat(production.namespace()).contains("demo-production");
+        assertThat(production.namespace()).contains(app + "-production");
     }
 
     @Test
-    void aPushWithZeroCommitsDeploysTheCommitTheBranchNowPointsAt() {
+    void aPushWithZeroCommitsDeploysTheCommitTheBranchNowPointsAt() throws Exception {
+        String app = ownApp();
         String sha = Fixtures.sha();
-        String eventId = github("push",
-                Fixtures.text(Fixtures.push("github-push-zero-commits", sha, Fixtures.nextPushTime())))
-                .statusCode(202).extract().path("events[0]");
+        String eventId = push(app, "github-push-zero-commits", sha, Fixtures.nextPushTime());
 
         assertThat(awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, eventId).path("sourceCommit").asText())
                 .isEqualTo(sha);

@@ -38,6 +38,24 @@ public final class TestApps {
     }
 
     /**
+     * Onboards an app of the test's own, laid out and registered as the demo app is (staging from main, production
+     * from v* tags, previews of pull requests) but built from {@code github.com/example/<name>}: a test that deploys
+     * it depends on no other test's pushes. Returns the name, {@code prefix} and a random suffix.
+     */
+    public static String onboardLikeDemo(Path dataDir, RegistrySync registrySync, String prefix) throws Exception {
+        String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 6);
+        Path clone = freshClone(dataDir);
+        pushApp(clone, name, Onboarding.demoAppYaml().replace("demo", name));
+        registrySync.refresh();
+        return name;
+    }
+
+    /** A webhook body of the fixtures, for the app of {@link #onboardLikeDemo} instead of the demo app. */
+    public static String forApp(String app, String body) {
+        return body.replace("example/demo", "example/" + app);
+    }
+
+    /**
      * Commits {@code apps/<name>/} as {@link Onboarding} lays it out (app.yaml, base, components, one overlay per
      * environment) and pushes it, without telling the relay: it learns of the app by itself.
      */
