@@ -119,66 +119,69 @@ class PreviewLifecycleTest {
 
     @Test
     void aPullRequestOpensMovesAndClosesItsPreview() throws Exception {
+        String app = TestApps.onboardLikeDemo(config.dataDir(), registrySync, "pr");
         int number = newNumber();
         String first = Fixtures.sha();
-        String opened = github("pull_request", pullRequest("opened", number, "feature/login", first, false))
+        String opened = github("pull_request", TestApps.forApp(app, pullRequest("opened", number, "feature/login", first, false)))
                 .statusCode(202).extract().path("events[0]");
 
         PreviewCreated created = await(PreviewCreated.class, opened);
         String slug = "pr-" + number;
-        assertThat(created.preview().url()).isEqualTo("https://" + slug + ".demo.preview.localhost");
-        assertThat(created.preview().namespace()).isEqualTo("demo-" + slug);
+        assertThat(created.preview().url()).isEqualTo("https://" + slug + "." + app + ".preview.localhost");
+        assertThat(created.preview().namespace()).isEqualTo(app + "-" + slug);
         assertThat(created.preview().pullRequest()).isEqualTo(number);
         assertThat(created.preview().branch()).isEqualTo("feature/login");
         assertThat(created.preview().author()).isEqualTo("bob");
         Path clone = freshClone();
-        String rendered = kustomize(clone.resolve("apps/demo/previews/" + slug));
-        assertThat(rendered).contains("namespace: demo-" + slug, "host: " + slug + ".demo.preview.localhost",
-                "image: registry.example.org/example/demo:" + first, "kind: ResourceQuota", "kind: LimitRange",
+        String rendered = kustomize(clone.resolve("apps/" + app + "/previews/" + slug));
+        assertThat(rendered).contains("namespace: " + app + "-" + slug, "host: " + slug + "." + app + ".preview.localhost",
+                "image: registry.example.org/example/" + app + ":" + first, "kind: ResourceQuota", "kind: LimitRange",
                 "kind: Namespace\nmetadata:\n  annotations:",
                 "replicas: 1", "gitops-relay.io/branch: feature/login", "gitops-relay.io/author: bob",
                 "gitops-relay.io/head-commit: " + first, "gitops-relay.io/pull-request: \"" + number + "\"",
                 "gitops-relay.io/expires-at:").doesNotContain("HorizontalPodAutoscaler", "PodDisruptionBudget");
 
         String second = Fixtures.sha();
-        String synced = github("pull_request", pullRequest("synchronize", number, "feature/login", second, false))
+        String synced = github("pull_request", TestApps.forApp(app, pullRequest("synchronize", number, "feature/login", second, false)))
                 .statusCode(202).extract().path("events[0]");
         PreviewUpdated updated = await(PreviewUpdated.class, synced);
-        assertThat(updated.preview().image()).isEqualTo("registry.example.org/example/demo:" + second);
+        assertThat(updated.preview().image()).isEqualTo("registry.example.org/example/" + app + ":" + second);
         assertThat(updated.preview().createdAt()).isEqualTo(created.preview().createdAt());
 
-        String closed = github("pull_request", pullRequest("closed", number, "feature/login", second, true))
+        String closed = github("pull_request", TestApps.forApp(app, pullRequest("closed", number, "feature/login", second, true)))
                 .statusCode(202).extract().path("events[0]");
         PreviewDeleted deleted = await(PreviewDeleted.class, closed);
         assertThat(deleted.reason()).isEqualTo("pull request #" + number + " merged");
         Path after = freshClone();
-        assertThat(after.resolve("apps/demo/previews/" + slug)).doesNotExist();
-        assertThat(git(after, "show", "--stat", "--format=%s", "HEAD")).startsWith("Close preview " + slug + " of demo")
-                .contains("apps/demo/previews/" + slug + "/kustomization.yaml").doesNotContain("envs/");
+        assertThat(after.resolve("apps/" + app + "/previews/" + slug)).doesNotExist();
+        assertThat(git(after, "show", "--name-only", "--format=%s", "HEAD"))
+                .startsWith("Close preview " + slug + " of " + app)
+                .contains("apps/" + app + "/previews/" + slug + "/kustomization.yaml").doesNotContain("envs/");
     }
 
     /** A pull request event as ingest writes it to relay.git-events, for handing to the handlers as a batch. */
-    private static RelayEvent pullRequestEvent(String action, int number, String sha, long updatedAt) {
-        GitChange.PullRequest pr = new GitChange.PullRequest(SourceRepo.parse("github.com/example/demo"), action,
+    private static RelayEvent pullRequestEvent(String app, String action, int number, String sha, long updatedAt) {
+        GitChange.PullRequest pr = new GitChange.PullRequest(SourceRepo.parse("github.com/example/" + app), action,
                 number, "Login", "bob", "feature/batch", sha, "main", false, false,
-                "https://github.com/example/demo/pull/" + number, java.time.Instant.ofEpochSecond(updatedAt));
-        return RelayEvent.of(UUID.randomUUID().toString(), "/webhooks/github", EventTypes.GIT_PULL_REQUEST, "demo",
+                "https://github.com/example/" + app + "/pull/" + number, java.time.Instant.ofEpochSecond(updatedAt));
+        return RelayEvent.of(UUID.randomUUID().toString(), "/webhooks/github", EventTypes.GIT_PULL_REQUEST, app,
                 java.time.Instant.now(), EventCodec.toData(pr));
     }
 
     @Test
     void updatesOfOnePullRequestInABatchBecomeOneCommitOfTheNewestThatNamesThemAll() throws Exception {
+        String app = TestApps.onboardLikeDemo(config.dataDir(), registrySync, "batch");
         int number = newNumber();
         String slug = "pr-" + number;
-        await(PreviewCreated.class, github("pull_request", pullRequest("opened", number, "feature/batch",
-                Fixtures.sha(), false)).statusCode(202).extract().path("events[0]"));
+        await(PreviewCreated.class, github("pull_request", TestApps.forApp(app, pullRequest("opened", number,
+                "feature/batch", Fixtures.sha(), false))).statusCode(202).extract().path("events[0]"));
         String before = git(freshClone(), "rev-parse", "HEAD").trim();
         long t = Fixtures.nextPushTime();
         String newest = Fixtures.sha();
         // The second update was delivered late: the newest is the one with the latest activity, not the last.
-        RelayEvent first = pullRequestEvent("synchronize", number, Fixtures.sha(), t);
-        RelayEvent third = pullRequestEvent("synchronize", number, newest, t + 2);
-        RelayEvent second = pullRequestEvent("synchronize", number, Fixtures.sha(), t + 1);
+        RelayEvent first = pullRequestEvent(app, "synchronize", number, Fixtures.sha(), t);
+        RelayEvent third = pullRequestEvent(app, "synchronize", number, newest, t + 2);
+        RelayEvent second = pullRequestEvent(app, "synchronize", number, Fixtures.sha(), t + 1);
         double superseded = registryCount("superseded");
 
         List<GitEventHandlers.Handled> handled = handlers.handleAll(List.of(first, third, second));
@@ -187,8 +190,9 @@ class PreviewLifecycleTest {
         PreviewUpdated updated = await(PreviewUpdated.class, third.id());
         assertThat(updated.preview().headCommit()).isEqualTo(newest);
         Path clone = freshClone();
-        assertThat(git(clone, "rev-list", "--count", before + "..HEAD").trim()).isEqualTo("1");
-        assertThat(git(clone, "log", "-1", "--format=%B")).startsWith("Update preview " + slug + " of demo")
+        assertThat(git(clone, "rev-list", "--count", before + "..HEAD", "--", "apps/" + app).trim()).isEqualTo("1");
+        assertThat(git(clone, "log", "-1", "--format=%B", "--", "apps/" + app))
+                .startsWith("Update preview " + slug + " of " + app)
                 .contains("Supersedes: 2 older updates", "Relay-Event: " + third.id(), "Relay-Event: " + first.id(),
                         "Relay-Event: " + second.id());
         assertThat(registryCount("superseded") - superseded).isEqualTo(2.0);
@@ -197,7 +201,8 @@ class PreviewLifecycleTest {
 
         // Delivered again on its own (a redelivery), an update the batch superseded changes nothing.
         assertThat(handlers.handleAll(List.of(second))).allMatch(GitEventHandlers.Handled.Done.class::isInstance);
-        assertThat(git(freshClone(), "rev-list", "--count", before + "..HEAD").trim()).isEqualTo("1");
+        assertThat(git(freshClone(), "rev-list", "--count", before + "..HEAD", "--", "apps/" + app).trim())
+                .isEqualTo("1");
     }
 
     private double registryCount(String outcome) {
