@@ -11,11 +11,13 @@ import java.util.Set;
 import org.gitopsrelay.event.GitChange;
 
 /**
- * Which preview events of a batch are handled, and which are superseded. A run of openings and updates of one preview,
- * with no closing or reopening of it in between, ends where the newest of them would have left it had each been
+ * Which preview events of a batch are handled, and which are superseded. A run of openings and updates of one preview
+ * with no other preview event of its app in between ends where the newest of them would have left it had each been
  * handled in turn: the one with the latest activity (of equal ones, the last), since an update older than what the
- * preview shows changes nothing. So only that one is handled, and the others are named in its commit. Closings,
- * reopenings and events with no time of their own are handled each on its own, in order.
+ * preview shows changes nothing. So only that one is handled, in the place of the run's last event, and the others
+ * are named in its commit. Any other preview event of the app ends the run, as it may change what the next update
+ * finds (a closing record, a slot under the app's preview cap); so do closings, reopenings and events with no time
+ * of their own, which are handled on their own. Events of other apps in between are independent of the run.
  */
 public final class PreviewCoalescing {
 
@@ -33,30 +35,30 @@ public final class PreviewCoalescing {
     public record Handle<T>(T event, List<T> superseded) {
     }
 
-    /** The events to handle, in batch order of each handled event; every item is in exactly one. */
+    /** The events to handle, in batch order of each run's last event; every item is in exactly one. */
     public static <T> List<Handle<T>> plan(List<Item<T>> items) {
         // Positions in the batch, grouped: a run of one preview's updates, or an event handled on its own.
         List<List<Integer>> groups = new ArrayList<>();
-        Map<String, List<Integer>> openRuns = new HashMap<>();
+        Map<String, Run> openRuns = new HashMap<>();
         for (int position = 0; position < items.size(); position++) {
             Item<T> item = items.get(position);
             Optional<String> key = coalescibleKey(item);
-            if (key.isEmpty()) {
-                // It ends the run of its preview (a closing, a reopening), if there is one.
-                previewKey(item).ifPresent(openRuns::remove);
-                groups.add(List.of(position));
+            Run run = openRuns.get(item.app());
+            if (key.isPresent() && run != null && run.preview().equals(key.get())) {
+                run.positions().add(position);
                 continue;
             }
-            List<Integer> run = openRuns.get(key.get());
-            if (run == null) {
-                run = new ArrayList<>();
-                openRuns.put(key.get(), run);
-                groups.add(run);
+            if (key.isPresent()) {
+                run = new Run(key.get(), new ArrayList<>(List.of(position)));
+                openRuns.put(item.app(), run);
+                groups.add(run.positions());
+            } else {
+                openRuns.remove(item.app());
+                groups.add(List.of(position));
             }
-            run.add(position);
         }
-        List<Integer> handledAt = new ArrayList<>();
-        Map<Integer, Handle<T>> handles = new HashMap<>();
+        List<Handle<T>> handles = new ArrayList<>();
+        groups.sort(java.util.Comparator.comparingInt(group -> group.get(group.size() - 1)));
         for (List<Integer> group : groups) {
             int newest = group.get(0);
             for (int position : group.subList(1, group.size())) {
@@ -65,23 +67,26 @@ public final class PreviewCoalescing {
                 }
             }
             int winner = newest;
-            handledAt.add(winner);
-            handles.put(winner, new Handle<>(items.get(winner).tracked(), group.stream()
+            handles.add(new Handle<>(items.get(winner).tracked(), group.stream()
                     .filter(position -> position != winner).map(position -> items.get(position).tracked()).toList()));
         }
-        return handledAt.stream().sorted().map(handles::get).toList();
+        return handles;
     }
 
-    /** The preview an event is about, whatever it does to it: a pull request's number, or a branch. */
+    /** The app's run of updates under way: which preview, and where its events stand in the batch. */
+    private record Run(String preview, List<Integer> positions) {
+    }
+
+    /**
+     * The preview an event is about: a pull request's number, or a branch. The kind is part of the key: a branch may
+     * be named {@code 7}, or {@code #7}, without being pull request #7.
+     */
     private static Optional<String> previewKey(Item<?> item) {
         if (item.change() instanceof GitChange.PullRequest pr) {
-            return Optional.of(item.app() + "\n#" + pr.number());
+            return Optional.of("pull request\n" + pr.number());
         }
         if (item.change() instanceof GitChange.Push push) {
-            return Optional.of(item.app() + "\n" + push.refName());
-        }
-        if (item.change() instanceof GitChange.RefDeleted deleted) {
-            return Optional.of(item.app() + "\n" + deleted.refName());
+            return Optional.of("branch\n" + push.refName());
         }
         return Optional.empty();
     }

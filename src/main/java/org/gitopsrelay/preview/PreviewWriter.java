@@ -117,9 +117,18 @@ public class PreviewWriter {
             String path = Preview.folderOf(app.name(), request.slug()) + "/kustomization.yaml";
             Optional<Preview> existing = snapshot.read(path).flatMap(yaml -> PreviewOverlay.read(app.name(),
                     request.slug(), yaml));
+            // The older updates this one stands for, unless a commit already names them.
+            List<String> pending = superseded.stream()
+                    .filter(id -> !snapshot.committed(id, path, config.gitops().trailerSearchDepth())).toList();
             if (existing.isPresent() && request.headCommit().equals(existing.get().headCommit())) {
-                return Plan.nothing(new Upsert(madeBy(snapshot.read(path).orElseThrow(), trigger)
-                        ? Outcome.MADE_BY_THIS_EVENT : Outcome.UNCHANGED, existing.get(), null));
+                boolean mine = madeBy(snapshot.read(path).orElseThrow(), trigger);
+                // Back at the head it shows after older updates in the batch (a force-push back): handled in turn,
+                // they would have moved it away and back, and renewed it. So it is written again, naming them, or a
+                // redelivery of one of them could later move the preview to what it no longer shows.
+                if (mine || pending.isEmpty()) {
+                    return Plan.nothing(new Upsert(mine ? Outcome.MADE_BY_THIS_EVENT : Outcome.UNCHANGED,
+                            existing.get(), null));
+                }
             }
                 Instant latestTrusted = ClaimedTimes.latestTrusted(clock.instant(), config.webhook().maxClockSkew());
             if (existing.isPresent() && request.activityAt() != null && existing.get().updatedAt() != null
@@ -166,9 +175,7 @@ public class PreviewWriter {
                     app.folder());
             String verb = existing.isPresent() ? "Update" : "Open";
             List<String> eventIds = new java.util.ArrayList<>(List.of(trigger.id()));
-            // One committed on its own before (an earlier attempt of this batch) is already on record.
-            superseded.stream().filter(id -> !snapshot.committed(id, path, config.gitops().trailerSearchDepth()))
-                    .forEach(eventIds::add);
+            eventIds.addAll(pending);
             String supersedes = eventIds.size() == 1 ? ""
                     : "\nSupersedes: " + (eventIds.size() - 1) + " older update" + (eventIds.size() > 2 ? "s" : "");
             return Plan.commit(new Upsert(existing.isPresent() ? Outcome.UPDATED : Outcome.CREATED, preview, null),

@@ -65,14 +65,30 @@ class PreviewCoalescingTest {
     }
 
     @Test
-    void previewsOfOtherPullRequestsBranchesAndAppsStayApartInBatchOrder() {
-        pr("pr7", "synchronize", 7, 1).pr("pr8", "synchronize", 8, 1).push("x1", "shop", "feature/x", 1)
-                .push("y", "shop", "feature/y", 1).push("other-app", "cart", "feature/x", 1)
-                .push("x2", "shop", "feature/x", 2).pr("pr7-newer", "synchronize", 7, 2);
+    void anotherPreviewEventOfTheSameAppInBetweenEndsTheRunSoTheAppsOrderHolds() {
+        // With previews.max 1 and none live, handled in turn pr7 takes the slot and pr8 is refused: so it must stay.
+        pr("pr7-opened", "opened", 7, 1).pr("pr8-opened", "opened", 8, 1).pr("pr7-sync", "synchronize", 7, 2);
 
-        assertThat(plan()).containsExactly(new Handle<>("pr8", List.of()), new Handle<>("y", List.of()),
-                new Handle<>("other-app", List.of()), new Handle<>("x2", List.of("x1")),
-                new Handle<>("pr7-newer", List.of("pr7")));
+        assertThat(plan()).containsExactly(new Handle<>("pr7-opened", List.of()), new Handle<>("pr8-opened", List.of()),
+                new Handle<>("pr7-sync", List.of()));
+    }
+
+    @Test
+    void eventsOfOtherAppsInBetweenLeaveTheRunWholeAndItIsHandledWhereItEnds() {
+        push("x1", "shop", "feature/x", 1).push("cart", "cart", "feature/x", 1).push("x2", "shop", "feature/x", 2)
+                .push("cart-2", "cart", "feature/y", 3);
+
+        assertThat(plan()).containsExactly(new Handle<>("cart", List.of()), new Handle<>("x2", List.of("x1")),
+                new Handle<>("cart-2", List.of()));
+    }
+
+    @Test
+    void aBranchNamedLikeAPullRequestIsAnotherPreview() {
+        pr("pr7", "synchronize", 7, 1).push("branch-7", "shop", "7", 2).push("branch-hash-7", "shop", "#7", 3)
+                .push("branch-hash-7-again", "shop", "#7", 4);
+
+        assertThat(plan()).containsExactly(new Handle<>("pr7", List.of()), new Handle<>("branch-7", List.of()),
+                new Handle<>("branch-hash-7-again", List.of("branch-hash-7")));
     }
 
     @Test

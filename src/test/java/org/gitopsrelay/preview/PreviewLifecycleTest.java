@@ -205,6 +205,35 @@ class PreviewLifecycleTest {
                 .isEqualTo("1");
     }
 
+    @Test
+    void aBatchThatEndsWhereThePreviewIsStillRecordsItsUpdatesSoALateOneCannotMoveItBack() throws Exception {
+        String app = TestApps.onboardLikeDemo(config.dataDir(), registrySync, "back");
+        int number = newNumber();
+        String slug = "pr-" + number;
+        String head = Fixtures.sha();
+        await(PreviewCreated.class, github("pull_request", TestApps.forApp(app, pullRequest("opened", number,
+                "feature/back", head, false))).statusCode(202).extract().path("events[0]"));
+        long t = Fixtures.nextPushTime();
+        String elsewhere = Fixtures.sha();
+        // A push, then a force-push back to the head the preview shows, taken in one batch.
+        RelayEvent away = pullRequestEvent(app, "synchronize", number, elsewhere, t);
+        RelayEvent back = pullRequestEvent(app, "synchronize", number, head, t + 1);
+
+        assertThat(handlers.handleAll(List.of(away, back))).allMatch(GitEventHandlers.Handled.Done.class::isInstance);
+
+        PreviewUpdated updated = await(PreviewUpdated.class, back.id());
+        assertThat(updated.preview().headCommit()).isEqualTo(head);
+        assertThat(updated.preview().updatedAt()).isEqualTo(java.time.Instant.ofEpochSecond(t + 1));
+        Path remote = config.dataDir().resolve("gitops.git");
+        assertThat(git(remote, "log", "-1", "--format=%B", "main", "--", "apps/" + app))
+                .contains("Relay-Event: " + back.id(), "Relay-Event: " + away.id());
+
+        // Delivered again later (a redelivery, a replay), the update the batch superseded changes nothing.
+        assertThat(handlers.handleAll(List.of(away))).allMatch(GitEventHandlers.Handled.Done.class::isInstance);
+        assertThat(git(remote, "show", "main:apps/" + app + "/previews/" + slug + "/kustomization.yaml"))
+                .contains(head).doesNotContain(elsewhere);
+    }
+
     private double registryCount(String outcome) {
         return meters.find(org.gitopsrelay.shared.RelayMetrics.EVENTS_HANDLED).tag("outcome", outcome).counters()
                 .stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
