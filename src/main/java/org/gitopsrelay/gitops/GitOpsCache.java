@@ -4,13 +4,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
@@ -67,12 +68,21 @@ final class GitOpsCache implements AutoCloseable {
                 Files.createDirectories(dir);
                 Git.init().setBare(true).setDirectory(dir.toFile()).setInitialBranch(branch).call().close();
             }
+        } catch (IOException | GitAPIException e) {
+            throw new IllegalStateException("Cannot create the GitOps cache in " + dir + ": " + e.getMessage(), e);
+        }
+        if (owner == null) {
             owner = Ownership.take(dir.resolve(OWNER_LOCK));
+        }
+        try {
             // This process alone writes here now: every lock file in the cache was left by one that died.
             StaleLocks.clear(dir, FileTime.from(Instant.MAX));
             return new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build();
-        } catch (IOException | GitAPIException e) {
-            throw new IllegalStateException("Cannot open the GitOps cache in " + dir, e);
+        } catch (IOException | UncheckedIOException e) {
+            // Given back, so that the next attempt reports what failed, not another owner.
+            owner.close();
+            owner = null;
+            throw new IllegalStateException("Cannot open the GitOps cache in " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -156,11 +166,12 @@ final class GitOpsCache implements AutoCloseable {
 
     @Override
     public void close() {
-        Repository opened = repository;
-        if (opened != null) {
-            opened.close();
-        }
         synchronized (this) {
+            Repository opened = repository;
+            if (opened != null) {
+                opened.close();
+                repository = null;
+            }
             if (owner != null) {
                 owner.close();
                 owner = null;
@@ -170,35 +181,57 @@ final class GitOpsCache implements AutoCloseable {
 
     /**
      * The cache's owner: one process (and one cache object in it) at a time, so that two instances configured with
-     * one {@code relay.data-dir} fail at start instead of moving each other's refs.
+     * one {@code relay.data-dir} fail at start instead of moving each other's refs. An OS lock goes with the process,
+     * even after {@code kill -9}. Within one process it is held once per file and its channel never opened twice:
+     * closing any channel of a file gives up every lock the process holds on it.
      */
-    private record Ownership(FileChannel channel, FileLock lock) {
+    private record Ownership(Path file, FileChannel channel, FileLock lock) {
 
-        static Ownership take(Path file) throws IOException {
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock;
+        private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
+        static Ownership take(Path file) {
+            if (!HELD.add(file)) {
+                throw inUse(file);
+            }
+            FileChannel channel = null;
             try {
-                lock = channel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null;
-            } catch (IOException e) {
-                channel.close();
-                throw e;
+                channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock lock = channel.tryLock();
+                if (lock == null) {
+                    throw inUse(file);
+                }
+                return new Ownership(file, channel, lock);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(channel);
+                HELD.remove(file);
+                if (e instanceof IllegalStateException inUse) {
+                    throw inUse;
+                }
+                // A file system without locks (some network or FUSE mounts) cannot keep two relays apart.
+                throw new IllegalStateException("Cannot lock " + file + " to own the GitOps cache (" + e
+                        + "): relay.data-dir must be on a local file system", e);
             }
-            if (lock == null) {
-                channel.close();
-                throw new IllegalStateException("The GitOps cache " + file.getParent()
-                        + " is in use by another relay: give each instance its own relay.data-dir");
-            }
-            return new Ownership(channel, lock);
+        }
+
+        private static IllegalStateException inUse(Path file) {
+            return new IllegalStateException("The GitOps cache " + file.getParent()
+                    + " is in use by another relay: give each instance its own relay.data-dir");
         }
 
         void close() {
+            // Closing the channel releases the lock.
+            closeQuietly(channel);
+            HELD.remove(file);
+        }
+
+        private static void closeQuietly(FileChannel channel) {
+            if (channel == null) {
+                return;
+            }
             try {
-                lock.release();
                 channel.close();
             } catch (IOException e) {
-                // Closing the channel is what releases the lock; the OS releases it at exit anyway.
+                // Released by the OS at exit at the latest.
             }
         }
     }

@@ -464,9 +464,21 @@ class GitOpsRepositoryTest {
         assertThat(git(remote, "ls-tree", "--name-only", "main", "apps/shop/")).doesNotContain("b.yaml");
     }
 
+    /** Whether another process can take the cache's owner lock now (an fcntl lock, as the JVM takes on Linux). */
+    private boolean anotherProcessCanOwnTheCache() throws Exception {
+        Path lock = tmp.resolve("data/gitops-cache.git/" + GitOpsCache.OWNER_LOCK);
+        Process probe = new ProcessBuilder("python3", "-c", "import fcntl, sys\nf = open(sys.argv[1], 'a')\n"
+                + "try:\n    fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)\nexcept OSError:\n    sys.exit(1)",
+                lock.toString()).redirectErrorStream(true).start();
+        int exit = probe.waitFor();
+        assertThat(exit).as(new String(probe.getInputStream().readAllBytes())).isIn(0, 1);
+        return exit == 0;
+    }
+
     @Test
-    void aSecondRelayOnTheSameDataDirIsRefusedWithAClearMessage() {
+    void aSecondRelayOnTheSameDataDirIsRefusedWithAClearMessageAndTheFirstKeepsIt() throws Exception {
         repository.fetch();
+        assertThat(anotherProcessCanOwnTheCache()).isFalse();
         GitOpsRepository second = open("relay.gitops.url", remote.toUri().toString());
         try {
             assertThatThrownBy(second::fetch).isInstanceOf(IllegalStateException.class)
@@ -474,8 +486,10 @@ class GitOpsRepositoryTest {
         } finally {
             second.close();
         }
+        assertThat(anotherProcessCanOwnTheCache()).as("the refused second open left the first one's lock").isFalse();
 
         repository.close();
+        assertThat(anotherProcessCanOwnTheCache()).isTrue();
         repository = open("relay.gitops.url", remote.toUri().toString());
         assertThat(repository.fetch().commit()).isPresent();
     }
