@@ -123,14 +123,27 @@ public final class ProcessBurst implements BeforeEachCallback, AfterEachCallback
     /**
      * {@code kill -9} of a service process. Its pushes to this {@code file://} remote ran in that process (JGit's
      * receive-pack), so a kill mid-push can leave the branch's lock file in the remote, which a Git host's own
-     * receive-pack would have removed when the connection dropped: removed here as the host would.
+     * receive-pack would have removed when the connection dropped: removed here as the host would. Only a lock older
+     * than the kill and still there a moment later is the dead push's; another instance's lives for milliseconds.
      */
     public void kill(RelayProcess process) {
         process.kill();
+        java.nio.file.attribute.FileTime killed = java.nio.file.attribute.FileTime.from(java.time.Instant.now());
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try (var files = Files.walk(remote.resolve("refs"))) {
             for (Path lock : files.filter(path -> path.getFileName().toString().endsWith(".lock")).toList()) {
-                Files.deleteIfExists(lock);
-                System.out.println("removed the remote's " + remote.relativize(lock) + " left by the killed push");
+                try {
+                    if (Files.getLastModifiedTime(lock).compareTo(killed) < 0) {
+                        Files.deleteIfExists(lock);
+                        System.out.println("removed the remote's " + remote.relativize(lock) + " left by the killed push");
+                    }
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // Released meanwhile by its live writer.
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
