@@ -134,8 +134,9 @@ public final class ProcessBurst implements BeforeEachCallback, AfterEachCallback
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try (var files = Files.walk(remote.resolve("refs"))) {
-            for (Path lock : files.filter(path -> path.getFileName().toString().endsWith(".lock")).toList()) {
+        // A listing that reads no attributes: the surviving instance may remove its own lock meanwhile.
+        try (var files = Files.newDirectoryStream(remote.resolve("refs/heads"), "*.lock")) {
+            for (Path lock : files) {
                 try {
                     if (Files.getLastModifiedTime(lock).compareTo(killed) < 0) {
                         Files.deleteIfExists(lock);
