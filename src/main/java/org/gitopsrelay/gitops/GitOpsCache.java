@@ -125,7 +125,7 @@ final class GitOpsCache implements AutoCloseable {
             if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FORCED
                     && result != RefUpdate.Result.FAST_FORWARD && result != RefUpdate.Result.NO_CHANGE) {
                 // The push landed; the next attempt fetches it and finds the change already there.
-                throw new RelayException(Reason.GIT_UNAVAILABLE, "Pushed " + commit.name()
+                throw new RelayException(Reason.STORAGE_UNAVAILABLE, "Pushed " + commit.name()
                         + " but cannot record it in the GitOps cache: " + result);
             }
         } catch (IOException e) {

@@ -2,11 +2,15 @@ package org.gitopsrelay.gitops;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
 
@@ -31,10 +35,29 @@ final class StaleLocks {
      * lock for milliseconds, so one older than this process was left by a dead one. Returns the files removed.
      */
     static List<Path> clear(Path gitDir, FileTime before) {
-        try (Stream<Path> refs = Files.exists(gitDir.resolve("refs")) ? Files.walk(gitDir.resolve("refs"))
-                : Stream.empty()) {
-            List<Path> candidates = Stream.concat(refs.filter(path -> path.getFileName().toString().endsWith(".lock")),
-                    TOP_LEVEL.stream().map(gitDir::resolve)).filter(Files::isRegularFile).toList();
+        List<Path> candidates = new ArrayList<>();
+        try {
+            if (Files.isDirectory(gitDir.resolve("refs"))) {
+                Files.walkFileTree(gitDir.resolve("refs"), new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                        if (file.getFileName().toString().endsWith(".lock")) {
+                            candidates.add(file);
+                        }
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                        // Gone while listed: a live Git command's lock, released meanwhile.
+                        if (e instanceof NoSuchFileException) {
+                            return FileVisitResult.CONTINUE;
+                        }
+                        throw e;
+                    }
+                });
+            }
+            TOP_LEVEL.stream().map(gitDir::resolve).filter(Files::isRegularFile).forEach(candidates::add);
             List<Path> removed = candidates.stream().filter(lock -> olderThan(lock, before)).toList();
             for (Path lock : removed) {
                 Files.deleteIfExists(lock);
