@@ -90,7 +90,11 @@ public class RelayException extends RuntimeException {
             return relay;
         }
         if (e instanceof java.io.UncheckedIOException || e instanceof java.io.IOError) {
-            return new RelayException(Reason.STORAGE_UNAVAILABLE, "I/O failure: " + e.getMessage(), e);
+            // The cause says what the disk answered ("No space left on device"); the wrapper only what was tried.
+            Throwable cause = e.getCause();
+            String why = cause == null || cause.getMessage() == null
+                    || String.valueOf(e.getMessage()).contains(cause.getMessage()) ? "" : ": " + cause.getMessage();
+            return new RelayException(Reason.STORAGE_UNAVAILABLE, "I/O failure: " + e.getMessage() + why, e);
         }
         return new RelayException(Reason.INTERNAL, "Unexpected failure: " + e, e);
     }

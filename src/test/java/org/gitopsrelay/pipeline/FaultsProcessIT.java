@@ -3,6 +3,7 @@ package org.gitopsrelay.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.gitopsrelay.testing.GitCli.git;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,13 +16,14 @@ import java.util.regex.Pattern;
 
 import org.gitopsrelay.testing.ProcessBurst;
 import org.gitopsrelay.testing.RelayProcess;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The fault suite on the packaged service as a process, bounded to a few seconds of fault each (their long versions
  * are in {@code bench/}): the broker restarted mid-burst, a person pushing to the GitOps branch all along, the GitOps
- * remote gone until the events are dead-lettered and then replayed. Each run prints events accepted, commits, lost
+ * remote gone until the events are dead-lettered and then replayed, the data dir's disk full. Each run prints events accepted, commits, lost
  * and duplicated; lost and duplicated must be 0.
  */
 class FaultsProcessIT {
@@ -163,6 +165,89 @@ class FaultsProcessIT {
         burst.pushRound(relay, Duration.ZERO);
 
         burst.assertEveryAcceptedChangeLandedOnce("remote gone, dead-lettered, replayed");
+    }
+
+    @Test
+    void aFullDiskIsRetriedNotDeadLetteredAndEveryChangeLandsOnceThereIsRoomAgain() throws Exception {
+        // The service's data dir on a small file system of its own, which the test fills.
+        Path data = Files.createDirectories(burst.dir().resolve("relay"));
+        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", data.toString()) == 0,
+                "mounting a tmpfs needs root: the disk-full fault cannot be staged here");
+        RelayProcess relay = null;
+        try {
+            relay = burst.start("relay", Map.of("RELAY_KAFKA_HANDLER_ATTEMPTS", "100",
+                    "RELAY_KAFKA_HANDLER_MAX_BACKOFF", "PT0.5S"));
+            burst.pushRound(relay, Duration.ZERO);
+            burst.awaitEveryAppAtItsLastPush();
+            Path filler = data.resolve("filler");
+            fill(filler);
+
+            int accepted = burst.pushRound(relay, Duration.ZERO);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (storageRetries(relay) == 0
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            double retries = storageRetries(relay);
+            double deadLettered = allDeadLetters(relay);
+            System.out.printf("disk full: %d pushes accepted, %.0f retries as storage-unavailable, %.0f dead letters;"
+                    + " %s%n", accepted, retries, deadLettered, relay.logLines("No space left on device").stream()
+                            .findFirst().map(line -> "logged: No space left on device").orElse("no ENOSPC logged"));
+            assertThat(accepted).isEqualTo(APPS);
+            assertThat(retries).as("a full disk is retried").isPositive();
+            assertThat(deadLettered).as("and never dead-lettered at once").isZero();
+            assertThat(relay.logLines("No space left on device")).as("the cause is in the log").isNotEmpty();
+
+            Files.delete(filler);
+            burst.pushRound(relay, Duration.ZERO);
+            burst.assertEveryAcceptedChangeLandedOnce("disk full, then room again");
+            assertThat(allDeadLetters(relay)).isZero();
+        } finally {
+            if (relay != null) {
+                relay.close();
+            }
+            run("umount", "-l", data.toString());
+        }
+    }
+
+    /** Writes zeros to {@code file} until the file system holding it is full. */
+    private static void fill(Path file) throws IOException {
+        byte[] chunk = new byte[1 << 20];
+        try (var out = Files.newOutputStream(file)) {
+            while (true) {
+                out.write(chunk);
+            }
+        } catch (IOException e) {
+            if (!String.valueOf(e.getMessage()).contains("No space left on device")) {
+                throw e;
+            }
+        }
+    }
+
+    private static int run(String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        int exit = process.waitFor();
+        if (exit != 0) {
+            System.out.println(String.join(" ", command) + ": " + output.strip());
+        }
+        return exit;
+    }
+
+    private static double storageRetries(RelayProcess relay) {
+        Matcher m = Pattern.compile("(?m)^relay_handler_retries_total\\{reason=\"storage-unavailable\"[^}]*\\} ([0-9.E]+)")
+                .matcher(relay.call("GET", "/q/metrics", null).body());
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    private static double allDeadLetters(RelayProcess relay) {
+        Matcher m = Pattern.compile("(?m)^relay_dead_letters_total\\{[^}]*\\} ([0-9.E]+)")
+                .matcher(relay.call("GET", "/q/metrics", null).body());
+        double total = 0;
+        while (m.find()) {
+            total += Double.parseDouble(m.group(1));
+        }
+        return total;
     }
 
     private static double deadLetters(RelayProcess relay) {
