@@ -215,6 +215,13 @@ public interface RelayConfig {
          */
         @WithDefault("0")
         int parallelism();
+
+        /**
+         * Whether a deployment whose app folder differs from an already checked one only by the image tag (and the
+         * relay's own annotations) skips its render: Kustomize gives the same output but for that tag.
+         */
+        @WithDefault("true")
+        boolean reuse();
     }
 
     interface Kafka {

@@ -281,8 +281,9 @@ public class DeployPushToEnvironment {
                         + push.refName())
                 .annotation("source-time", push.pushedAt() == null ? null : push.pushedAt().toString())
                 .annotation("event", trigger.id());
-        TreeEdit edit = new TreeEdit().write(path, overlay.toYaml());
-        overlayCheck.render(snapshot, app.folder(), edit, env.overlayDir(app.name()));
+        String edited = overlay.toYaml();
+        TreeEdit edit = new TreeEdit().write(path, edited);
+        overlayCheck.check(snapshot, app.folder(), edit, env.overlayDir(app.name()), path, standIn(edited, app));
         String message = "Deploy " + app.name() + " " + env.name() + ": " + app.image() + ":" + tag + "\n\n"
                 + "Source: " + push.repo() + "@" + push.headCommit() + " (" + push.refName() + ")\n"
                 + "Pushed by: " + CommitText.oneLine(push.pusher());
@@ -294,6 +295,19 @@ public class DeployPushToEnvironment {
                     + " of this batch";
         }
         return Plan.commit(Decision.DEPLOY, new PlannedCommit(edit, message, eventIds));
+    }
+
+    /**
+     * The overlay as the check sees it: the tag and the annotations a deployment writes are set to fixed values.
+     * Kustomize puts the tag in the image fields alone and does not render a Kustomization's own annotations, so an
+     * overlay that rendered with one tag renders with any other (tags are checked against Docker's tag grammar).
+     */
+    private static byte[] standIn(String overlay, AppSpec app) {
+        KustomizationFile file = KustomizationFile.parse(overlay).image(app.imageName(), app.image(), "tag");
+        for (String annotation : List.of("source-commit", "source-ref", "source-time", "event")) {
+            file.annotation(annotation, null);
+        }
+        return file.toYaml().getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /**

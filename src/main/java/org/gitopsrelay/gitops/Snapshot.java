@@ -311,6 +311,63 @@ public final class Snapshot {
         }
     }
 
+    /**
+     * A digest of what {@link #materialize(String, TreeEdit, Path, java.util.function.Predicate)} would write, from
+     * the tree's object ids alone (no file is read): every path with its content, except that a path of
+     * {@code standIns} counts with the content given there. Equal digests: the same files, but for the stand-ins.
+     */
+    public String fingerprint(String dir, TreeEdit edit, java.util.function.Predicate<String> include,
+            Map<String, byte[]> standIns) {
+        String prefix = TreeEdit.checked(dir) + "/";
+        java.util.SortedMap<String, String> contents = new java.util.TreeMap<>();
+        try {
+            if (tree != null) {
+                try (ObjectReader reader = repository.newObjectReader(); TreeWalk walk = new TreeWalk(reader)) {
+                    walk.addTree(tree);
+                    walk.setRecursive(false);
+                    walk.setFilter(PathFilter.create(dir));
+                    while (walk.next()) {
+                        String path = walk.getPathString();
+                        if (walk.isSubtree()) {
+                            if (!path.startsWith(prefix) || include.test(path + "/") && !removed(path, edit)) {
+                                walk.enterSubtree();
+                            }
+                            continue;
+                        }
+                        FileMode mode = walk.getFileMode(0);
+                        if (include.test(path) && !removed(path, edit) && !mode.equals(FileMode.GITLINK)
+                                && !mode.equals(FileMode.SYMLINK)) {
+                            contents.put(path, walk.getObjectId(0).name());
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + dir + " at " + commit().orElse("(empty)"), e);
+        }
+        for (Map.Entry<String, byte[]> write : edit.writes().entrySet()) {
+            if (write.getKey().startsWith(prefix) && include.test(write.getKey())) {
+                contents.put(write.getKey(), sha256(write.getValue()));
+            }
+        }
+        standIns.forEach((path, content) -> {
+            if (contents.containsKey(path)) {
+                contents.put(path, sha256(content));
+            }
+        });
+        StringBuilder all = new StringBuilder();
+        contents.forEach((path, content) -> all.append(path).append('\0').append(content).append('\n'));
+        return sha256(all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A tree entry named {@code ..} (which Git itself refuses, but a crafted tree may hold) stays out. */
     private static Path inside(Path target, String path) {
         Path file = target.resolve(TreeEdit.checked(path)).normalize();

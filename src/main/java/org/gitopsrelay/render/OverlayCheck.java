@@ -5,6 +5,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,9 +16,11 @@ import jakarta.inject.Inject;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.gitops.Snapshot;
 import org.gitopsrelay.gitops.TreeEdit;
+import org.gitopsrelay.shared.RelayMetrics;
 import org.gitopsrelay.tracing.Spans;
 import org.jboss.logging.Logger;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.instrumentation.annotations.SpanAttribute;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
 
@@ -29,13 +34,51 @@ public class OverlayCheck {
 
     private static final Logger LOG = Logger.getLogger(OverlayCheck.class);
 
+    /** Checks kept: enough for every overlay of a few hundred apps, each a 64-character key. */
+    private static final int KEPT = 4096;
+
     private final KustomizeRenderer renderer;
     private final RelayConfig config;
+    private final MeterRegistry metrics;
+    /** Keys of the checks that passed, least recently used first. */
+    private final Map<String, Boolean> passed = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > KEPT;
+        }
+    };
 
     @Inject
-    public OverlayCheck(KustomizeRenderer renderer, RelayConfig config) {
+    public OverlayCheck(KustomizeRenderer renderer, RelayConfig config, MeterRegistry metrics) {
         this.renderer = renderer;
         this.config = config;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Checks that {@code overlayDir} renders with {@code edit} applied, unless an earlier check passed on the same
+     * files but for {@code standIn}: the path's content with the values that cannot change the outcome set to fixed
+     * ones (an image tag, annotations of the Kustomization itself, which it does not render). A render is the cost of
+     * a deployment; a stream of pushes to one environment changes nothing else, and checks it once.
+     */
+    public void check(Snapshot snapshot, String appFolder, TreeEdit edit, String overlayDir, String standInPath,
+            byte[] standIn) {
+        if (!config.render().reuse()) {
+            render(snapshot, appFolder, edit, overlayDir);
+            return;
+        }
+        String key = overlayDir + "\n" + snapshot.fingerprint(appFolder, edit, renderable(appFolder, overlayDir),
+                Map.of(standInPath, standIn));
+        synchronized (passed) {
+            if (passed.get(key) != null) {
+                metrics.counter(RelayMetrics.RENDERS_REUSED).increment();
+                return;
+            }
+        }
+        render(snapshot, appFolder, edit, overlayDir);
+        synchronized (passed) {
+            passed.put(key, Boolean.TRUE);
+        }
     }
 
     /** Renders {@code overlayDir} (a path of the repository below {@code appFolder}) with {@code edit} applied. */
@@ -46,18 +89,24 @@ public class OverlayCheck {
         try {
             Path scratch = Files.createDirectories(config.dataDir().toAbsolutePath().resolve("tmp"));
             dir = Files.createTempDirectory(scratch, "render-");
-            // Other previews are never a base of this overlay: leaving them out, unread, keeps the cost of a render
-            // the same with ten thousand live previews as with none (one listing of the previews folder).
-            String previews = appFolder + "/previews/";
-            String self = overlayDir + "/";
-            snapshot.materialize(appFolder, edit, dir,
-                    path -> path.equals(previews) || !path.startsWith(previews) || path.startsWith(self));
+            snapshot.materialize(appFolder, edit, dir, renderable(appFolder, overlayDir));
             return renderer.render(dir.resolve(overlayDir), dir);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot prepare the render of " + overlayDir, e);
         } finally {
             deleteQuietly(dir);
         }
+    }
+
+    /**
+     * The app's files a render of the overlay needs. Other previews are never a base of this overlay: leaving them
+     * out, unread, keeps the cost of a render the same with ten thousand live previews as with none (one listing of
+     * the previews folder).
+     */
+    private static Predicate<String> renderable(String appFolder, String overlayDir) {
+        String previews = appFolder + "/previews/";
+        String self = overlayDir + "/";
+        return path -> path.equals(previews) || !path.startsWith(previews) || path.startsWith(self);
     }
 
     private static void deleteQuietly(Path dir) {

@@ -21,6 +21,8 @@ public final class RelayMetrics {
     /** Pushes rejected because another writer pushed first (each is re-applied). */
     public static final String GIT_PUSH_CONFLICTS = "relay.git.push.conflicts";
     public static final String RENDER = "relay.render";
+    /** Overlay checks that reused an earlier passed render of the same files but for the image tag. */
+    public static final String RENDERS_REUSED = "relay.render.reused";
     /** Apps whose app.yaml is valid. */
     public static final String APPS_REGISTERED = "relay.apps.registered";
     /** Apps whose app.yaml cannot be used (1 per app, tagged with the app). */

@@ -74,7 +74,7 @@ class DeployBatchTest {
         GitOpsRepository repository = new GitOpsRepository(config, new GitOpsRemote(config), metrics,
                 OpenTelemetry.noop().getTracer("test"));
         deploy = new DeployPushToEnvironment(repository,
-                new OverlayCheck(new KustomizeRenderer(config, new SimpleMeterRegistry()), config), config,
+                new OverlayCheck(new KustomizeRenderer(config, new SimpleMeterRegistry()), config, new SimpleMeterRegistry()), config,
                 Clock.fixed(T0.plusSeconds(3600), ZoneOffset.UTC));
         shop = app("shop");
         cart = app("cart");

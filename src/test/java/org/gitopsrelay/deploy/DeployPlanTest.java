@@ -1,6 +1,7 @@
 package org.gitopsrelay.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.gitopsrelay.testing.GitCli.git;
 
 import java.nio.file.Files;
@@ -26,6 +27,8 @@ import org.gitopsrelay.gitops.Plan;
 import org.gitopsrelay.gitops.Snapshot;
 import org.gitopsrelay.render.KustomizeRenderer;
 import org.gitopsrelay.render.OverlayCheck;
+import org.gitopsrelay.shared.RelayException;
+import org.gitopsrelay.shared.RelayMetrics;
 import org.gitopsrelay.testing.TestConfig;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,6 +54,8 @@ class DeployPlanTest {
     private Path clone;
     private GitOpsRepository repository;
     private DeployPushToEnvironment deploy;
+    private SimpleMeterRegistry renders;
+    private SimpleMeterRegistry checks;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -62,8 +67,10 @@ class DeployPlanTest {
         repository = new GitOpsRepository(config, new GitOpsRemote(config), new SimpleMeterRegistry(),
                 OpenTelemetry.noop().getTracer("test"));
         // Planning renders with the real Kustomize; it never publishes (that is the handler's, after the push).
+        renders = new SimpleMeterRegistry();
+        checks = new SimpleMeterRegistry();
         deploy = new DeployPushToEnvironment(repository,
-                new OverlayCheck(new KustomizeRenderer(config, new SimpleMeterRegistry()), config), config,
+                new OverlayCheck(new KustomizeRenderer(config, renders), config, checks), config,
                 Clock.fixed(NOW, ZoneOffset.UTC));
         app = AppSpecParser.parse("shop", """
                 source: {repository: github.com/example/shop}
@@ -99,6 +106,66 @@ class DeployPlanTest {
     private Plan<Decision> plan(Snapshot snapshot, String eventId, GitChange.Push push) {
         return deploy.plan(snapshot, event(eventId), app, app.environments().get(0), push, push.headCommit(), List.of(),
                 java.util.Set.of());
+    }
+
+    private long kustomizeRuns() {
+        return renders.find(RelayMetrics.RENDER).timers().stream().mapToLong(io.micrometer.core.instrument.Timer::count)
+                .sum();
+    }
+
+    private double reused() {
+        return checks.counter(RelayMetrics.RENDERS_REUSED).count();
+    }
+
+    @Test
+    void aPushWhoseAppFolderDiffersFromAnAlreadyRenderedOneOnlyByTheTagIsNotRenderedAgain() throws Exception {
+        assertThat(plan(deployed(NOW.minusSeconds(60), "first"), "e1", push("c".repeat(40), NOW)).decision())
+                .isEqualTo(Decision.DEPLOY);
+        assertThat(kustomizeRuns()).isEqualTo(1);
+
+        // The next deployment finds the overlay as a deployment left it: another tag, other annotations.
+        Plan<Decision> next = plan(deployed(NOW.minusSeconds(30), "second"), "e2", push("d".repeat(40), NOW));
+
+        assertThat(next.decision()).isEqualTo(Decision.DEPLOY);
+        assertThat(next.commit()).hasValueSatisfying(commit -> assertThat(new String(
+                commit.edit().writes().get("apps/shop/envs/staging/kustomization.yaml"))).contains("d".repeat(40)));
+        assertThat(kustomizeRuns()).isEqualTo(1);
+        assertThat(reused()).isEqualTo(1);
+    }
+
+    @Test
+    void aChangeBesideTheTagIsRenderedAgainAndItsFailureCaught() throws Exception {
+        plan(deployed(NOW.minusSeconds(60), "first"), "e1", push("c".repeat(40), NOW));
+        Snapshot snapshot = deployed(NOW.minusSeconds(30), "second");
+        // Someone adds a resource the overlay cannot find.
+        Path overlay = clone.resolve("apps/shop/envs/staging/kustomization.yaml");
+        KustomizationFile broken = KustomizationFile.parse(Files.readString(overlay));
+        broken.tree().putArray("resources").add("missing.yaml");
+        Files.writeString(overlay, broken.toYaml());
+        git(clone, "commit", "-qam", "Add a resource");
+        git(clone, "push", "-q", "origin", "HEAD:main");
+        Snapshot changed = repository.fetch();
+        assertThat(changed.commit()).isNotEqualTo(snapshot.commit());
+
+        assertThatThrownBy(() -> plan(changed, "e3", push("d".repeat(40), NOW)))
+                .isInstanceOfSatisfying(RelayException.class,
+                        e -> assertThat(e.reason()).isEqualTo(RelayException.Reason.RENDER_FAILED));
+        assertThat(kustomizeRuns()).isEqualTo(2);
+        assertThat(reused()).isZero();
+    }
+
+    @Test
+    void withReuseOffEveryDeploymentRenders() throws Exception {
+        config = TestConfig.relay(tmp.resolve("data"), "relay.gitops.url", tmp.resolve("remote.git").toUri().toString(),
+                "relay.render.reuse", "false");
+        deploy = new DeployPushToEnvironment(repository, new OverlayCheck(new KustomizeRenderer(config, renders), config,
+                checks), config, Clock.fixed(NOW, ZoneOffset.UTC));
+
+        plan(deployed(NOW.minusSeconds(60), "first"), "e1", push("c".repeat(40), NOW));
+        plan(deployed(NOW.minusSeconds(30), "second"), "e2", push("d".repeat(40), NOW));
+
+        assertThat(kustomizeRuns()).isEqualTo(2);
+        assertThat(reused()).isZero();
     }
 
     @Test
