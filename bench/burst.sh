@@ -29,7 +29,9 @@ for n in $(seq 1 20); do
 done
 printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "by hand ms: p50=%d max=%d\n", a[int((NR+1)/2)], a[NR]}'
 
-echo "== latency: 50 pushes, one at a time, across $apps apps"
+echo "== latency: 50 pushes, one at a time, across $apps apps (the first of each app: its overlay is rendered)"
+java -cp "$cp" bench/PushLoad.java "http://127.0.0.1:$port" $secret "$bootstrap" "$apps" 50 1
+echo "== latency: 50 more (an app's next push: only its tag changed, so its render is reused)"
 java -cp "$cp" bench/PushLoad.java "http://127.0.0.1:$port" $secret "$bootstrap" "$apps" 50 1
 echo "== burst: $pushes pushes, 8 concurrent senders, across $apps apps"
 java -cp "$cp" bench/PushLoad.java "http://127.0.0.1:$port" $secret "$bootstrap" "$apps" "$pushes" 8 || true
