@@ -36,6 +36,7 @@ final class GitOpsCache implements AutoCloseable {
     private volatile Repository repository;
     private final CommitFacts.Cache facts = new CommitFacts.Cache();
     private Ownership owner;
+    private boolean closed;
 
     /** Held by the process using the cache (the OS lets it go when that process dies, even by {@code kill -9}). */
     static final String OWNER_LOCK = "relay-owner.lock";
@@ -53,6 +54,12 @@ final class GitOpsCache implements AutoCloseable {
         Repository opened = repository;
         if (opened == null) {
             synchronized (this) {
+                if (closed) {
+                    // After shutdown: opening again would take the owner's lock for good, and clear live locks.
+                    // Retryable: the batch in flight is not acknowledged, and comes back after the restart.
+                    throw new RelayException(Reason.STORAGE_UNAVAILABLE, "The GitOps cache in " + dir
+                            + " is closed: the service is stopping");
+                }
                 if (repository == null) {
                     repository = open();
                 }
@@ -72,7 +79,7 @@ final class GitOpsCache implements AutoCloseable {
             throw new IllegalStateException("Cannot create the GitOps cache in " + dir + ": " + e.getMessage(), e);
         }
         if (owner == null) {
-            owner = Ownership.take(dir.resolve(OWNER_LOCK));
+            owner = Ownership.take(ownerFile());
         }
         try {
             // This process alone writes here now: every lock file in the cache was left by one that died.
@@ -164,9 +171,19 @@ final class GitOpsCache implements AutoCloseable {
         }
     }
 
+    /** The owner's lock file by its real path: a data dir reached through a link is the same cache. */
+    private Path ownerFile() {
+        try {
+            return dir.toRealPath().resolve(OWNER_LOCK);
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot resolve the GitOps cache's folder " + dir + ": " + e, e);
+        }
+    }
+
     @Override
     public void close() {
         synchronized (this) {
+            closed = true;
             Repository opened = repository;
             if (opened != null) {
                 opened.close();
@@ -196,7 +213,15 @@ final class GitOpsCache implements AutoCloseable {
             FileChannel channel = null;
             try {
                 channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                FileLock lock = channel.tryLock();
+                FileLock lock;
+                try {
+                    lock = channel.tryLock();
+                } catch (java.nio.channels.OverlappingFileLockException e) {
+                    // This process holds it under another name (a hard link): the channel stays open, as closing
+                    // it would give that owner's lock away.
+                    channel = null;
+                    throw inUse(file);
+                }
                 if (lock == null) {
                     throw inUse(file);
                 }

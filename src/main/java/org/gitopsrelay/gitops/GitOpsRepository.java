@@ -385,7 +385,20 @@ public class GitOpsRepository {
     @PreDestroy
     void close() {
         planning.close();
-        cache.close();
+        // A push under way finishes first, so that what it pushed is recorded in the cache; not forever.
+        boolean locked = false;
+        try {
+            locked = writeLock.tryLock(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            cache.close();
+        } finally {
+            if (locked) {
+                writeLock.unlock();
+            }
+        }
     }
 
     private static long millis(long nanos) {

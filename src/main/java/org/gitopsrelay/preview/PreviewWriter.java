@@ -120,17 +120,20 @@ public class PreviewWriter {
             // The older updates this one stands for, unless a commit already names them.
             List<String> pending = superseded.stream()
                     .filter(id -> !snapshot.committed(id, path, config.gitops().trailerSearchDepth())).toList();
+            Instant latestTrusted = ClaimedTimes.latestTrusted(clock.instant(), config.webhook().maxClockSkew());
             if (existing.isPresent() && request.headCommit().equals(existing.get().headCommit())) {
                 boolean mine = madeBy(snapshot.read(path).orElseThrow(), trigger);
-                // Back at the head it shows after older updates in the batch (a force-push back): handled in turn,
-                // they would have moved it away and back, and renewed it. So it is written again, naming them, or a
-                // redelivery of one of them could later move the preview to what it no longer shows.
-                if (mine || pending.isEmpty()) {
+                Instant shown = existing.get().updatedAt();
+                boolean newer = request.activityAt() != null
+                        && (shown == null || shown.isAfter(latestTrusted) || request.activityAt().isAfter(shown));
+                // Newer activity at the head it shows (a force-push back, a reopening) is still written, with its
+                // time: else an update or closing older than it but newer than the preview's time, delivered after
+                // it, would move or remove the preview. The older updates of the batch it stands for are named then.
+                if (mine || !newer) {
                     return Plan.nothing(new Upsert(mine ? Outcome.MADE_BY_THIS_EVENT : Outcome.UNCHANGED,
                             existing.get(), null));
                 }
             }
-                Instant latestTrusted = ClaimedTimes.latestTrusted(clock.instant(), config.webhook().maxClockSkew());
             if (existing.isPresent() && request.activityAt() != null && existing.get().updatedAt() != null
                     && !existing.get().updatedAt().isAfter(latestTrusted)
                     && request.activityAt().isBefore(existing.get().updatedAt())) {

@@ -495,6 +495,16 @@ class GitOpsRepositoryTest {
     }
 
     @Test
+    void aClosedRepositoryGivesItsCacheUpAndIsNotOpenedAgainBehindItsBack() throws Exception {
+        repository.fetch();
+        repository.close();
+
+        assertThatThrownBy(() -> repository.fetch()).isInstanceOfSatisfying(RelayException.class,
+                e -> assertThat(e.reason()).isEqualTo(Reason.STORAGE_UNAVAILABLE));
+        assertThat(anotherProcessCanOwnTheCache()).isTrue();
+    }
+
+    @Test
     void anEmptyRemoteGetsItsBranchFromTheFirstPush() {
         Path empty = tmp.resolve("empty.git");
         git(tmp, "init", "--bare", "-b", "main", empty.toString());

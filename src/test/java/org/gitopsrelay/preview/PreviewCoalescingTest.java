@@ -75,20 +75,21 @@ class PreviewCoalescingTest {
 
     @Test
     void eventsOfOtherAppsInBetweenLeaveTheRunWholeAndItIsHandledWhereItEnds() {
-        push("x1", "shop", "feature/x", 1).push("cart", "cart", "feature/x", 1).push("x2", "shop", "feature/x", 2)
-                .push("cart-2", "cart", "feature/y", 3);
+        // The newest of the run is its first: it is handled where the run ends, after cart's first event.
+        push("x-newest", "shop", "feature/x", 5).push("cart", "cart", "feature/x", 1).push("x-older", "shop",
+                "feature/x", 2).push("cart-2", "cart", "feature/y", 3);
 
-        assertThat(plan()).containsExactly(new Handle<>("cart", List.of()), new Handle<>("x2", List.of("x1")),
+        assertThat(plan()).containsExactly(new Handle<>("cart", List.of()), new Handle<>("x-newest", List.of("x-older")),
                 new Handle<>("cart-2", List.of()));
     }
 
     @Test
     void aBranchNamedLikeAPullRequestIsAnotherPreview() {
-        pr("pr7", "synchronize", 7, 1).push("branch-7", "shop", "7", 2).push("branch-hash-7", "shop", "#7", 3)
-                .push("branch-hash-7-again", "shop", "#7", 4);
+        pr("pr7", "synchronize", 7, 1).push("branch-hash-7", "shop", "#7", 2).push("branch-7", "shop", "7", 3)
+                .push("branch-7-again", "shop", "7", 4);
 
-        assertThat(plan()).containsExactly(new Handle<>("pr7", List.of()), new Handle<>("branch-7", List.of()),
-                new Handle<>("branch-hash-7-again", List.of("branch-hash-7")));
+        assertThat(plan()).containsExactly(new Handle<>("pr7", List.of()), new Handle<>("branch-hash-7", List.of()),
+                new Handle<>("branch-7-again", List.of("branch-7")));
     }
 
     @Test

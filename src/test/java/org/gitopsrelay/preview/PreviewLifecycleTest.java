@@ -228,10 +228,38 @@ class PreviewLifecycleTest {
         assertThat(git(remote, "log", "-1", "--format=%B", "main", "--", "apps/" + app))
                 .contains("Relay-Event: " + back.id(), "Relay-Event: " + away.id());
 
-        // Delivered again later (a redelivery, a replay), the update the batch superseded changes nothing.
+        // Delivered again later (a redelivery, a replay), the update the batch superseded changes nothing, and
+        // neither does the whole batch delivered again.
+        String commits = git(remote, "rev-list", "--count", "main", "--", "apps/" + app).trim();
         assertThat(handlers.handleAll(List.of(away))).allMatch(GitEventHandlers.Handled.Done.class::isInstance);
+        assertThat(handlers.handleAll(List.of(away, back))).allMatch(GitEventHandlers.Handled.Done.class::isInstance);
         assertThat(git(remote, "show", "main:apps/" + app + "/previews/" + slug + "/kustomization.yaml"))
                 .contains(head).doesNotContain(elsewhere);
+        assertThat(git(remote, "rev-list", "--count", "main", "--", "apps/" + app).trim()).isEqualTo(commits);
+    }
+
+    @Test
+    void anUpdateBackToTheHeadThePreviewShowsIsRecordedSoAnOlderOneDeliveredAfterItChangesNothing() throws Exception {
+        String app = TestApps.onboardLikeDemo(config.dataDir(), registrySync, "order");
+        int number = newNumber();
+        String slug = "pr-" + number;
+        String head = Fixtures.sha();
+        await(PreviewCreated.class, github("pull_request", TestApps.forApp(app, pullRequest("opened", number,
+                "feature/order", head, false))).statusCode(202).extract().path("events[0]"));
+        long t = Fixtures.nextPushTime();
+        String elsewhere = Fixtures.sha();
+        // A push to elsewhere, then a force-push back; the deliveries arrive in the other order, one batch each.
+        RelayEvent away = pullRequestEvent(app, "synchronize", number, elsewhere, t);
+        RelayEvent back = pullRequestEvent(app, "synchronize", number, head, t + 1);
+
+        assertThat(handlers.handleAll(List.of(back))).allMatch(GitEventHandlers.Handled.Done.class::isInstance);
+        assertThat(await(PreviewUpdated.class, back.id()).preview().updatedAt())
+                .isEqualTo(java.time.Instant.ofEpochSecond(t + 1));
+        assertThat(handlers.handleAll(List.of(away))).allMatch(GitEventHandlers.Handled.Done.class::isInstance);
+
+        assertThat(git(config.dataDir().resolve("gitops.git"), "show",
+                "main:apps/" + app + "/previews/" + slug + "/kustomization.yaml")).contains(head)
+                .doesNotContain(elsewhere);
     }
 
     private double registryCount(String outcome) {
