@@ -3,6 +3,7 @@ package org.gitopsrelay.deploy;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -283,7 +284,8 @@ public class DeployPushToEnvironment {
                 .annotation("event", trigger.id());
         String edited = overlay.toYaml();
         TreeEdit edit = new TreeEdit().write(path, edited);
-        overlayCheck.check(snapshot, app.folder(), edit, env.overlayDir(app.name()), path, standIn(edited, app));
+        overlayCheck.check(snapshot, app.folder(), edit, env.overlayDir(app.name()), standIns(snapshot, app, path,
+                edited), tag);
         String message = "Deploy " + app.name() + " " + env.name() + ": " + app.image() + ":" + tag + "\n\n"
                 + "Source: " + push.repo() + "@" + push.headCommit() + " (" + push.refName() + ")\n"
                 + "Pushed by: " + CommitText.oneLine(push.pusher());
@@ -298,16 +300,36 @@ public class DeployPushToEnvironment {
     }
 
     /**
-     * The overlay as the check sees it: the tag and the annotations a deployment writes are set to fixed values.
-     * Kustomize puts the tag in the image fields alone and does not render a Kustomization's own annotations, so an
-     * overlay that rendered with one tag renders with any other (tags are checked against Docker's tag grammar).
+     * The app's environment overlays as the check sees them, {@code edited} in place of the one at {@code path}: the
+     * tag and the annotations a deployment writes are set to fixed values, so that deploying one environment does not
+     * make the next check of another look new. Kustomize writes a tag into image fields only, unless a replacement or
+     * a generator reads it, which the check looks for before it keeps a pass.
      */
-    private static byte[] standIn(String overlay, AppSpec app) {
-        KustomizationFile file = KustomizationFile.parse(overlay).image(app.imageName(), app.image(), "tag");
-        for (String annotation : List.of("source-commit", "source-ref", "source-time", "event")) {
-            file.annotation(annotation, null);
+    private static Map<String, byte[]> standIns(Snapshot snapshot, AppSpec app, String path, String edited) {
+        Map<String, byte[]> standIns = new HashMap<>();
+        for (String env : snapshot.folders(app.folder() + "/envs")) {
+            String overlay = app.folder() + "/envs/" + env + "/kustomization.yaml";
+            Optional<String> content = overlay.equals(path) ? Optional.of(edited) : snapshot.read(overlay);
+            content.flatMap(yaml -> standIn(yaml, app)).ifPresent(bytes -> standIns.put(overlay, bytes));
         }
-        return file.toYaml().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        standIn(edited, app).ifPresent(bytes -> standIns.put(path, bytes));
+        return standIns;
+    }
+
+    private static Optional<byte[]> standIn(String overlay, AppSpec app) {
+        try {
+            KustomizationFile file = KustomizationFile.parse(overlay);
+            if (file.imageTag(app.imageName()).isPresent()) {
+                file.image(app.imageName(), app.image(), "tag");
+            }
+            for (String annotation : List.of("source-commit", "source-ref", "source-time", "event")) {
+                file.annotation(annotation, null);
+            }
+            return Optional.of(file.toYaml().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            // Not readable as a Kustomization: it counts as it is.
+            return Optional.empty();
+        }
     }
 
     /**

@@ -2,10 +2,12 @@ package org.gitopsrelay.render;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -36,6 +38,8 @@ public class OverlayCheck {
 
     /** Checks kept: enough for every overlay of a few hundred apps, each a 64-character key. */
     private static final int KEPT = 4096;
+    /** The longest image tag Docker allows. */
+    private static final int MAX_TAG = 128;
 
     private final KustomizeRenderer renderer;
     private final RelayConfig config;
@@ -57,27 +61,34 @@ public class OverlayCheck {
 
     /**
      * Checks that {@code overlayDir} renders with {@code edit} applied, unless an earlier check passed on the same
-     * files but for {@code standIn}: the path's content with the values that cannot change the outcome set to fixed
-     * ones (an image tag, annotations of the Kustomization itself, which it does not render). A render is the cost of
-     * a deployment; a stream of pushes to one environment changes nothing else, and checks it once.
+     * files but for {@code standIns}: overlays with the values that cannot change the outcome set to fixed ones (the
+     * image tag, the Kustomization's own annotations). That holds only for an overlay that sets the tag in image fields
+     * alone: a pass is kept only when the overlay and what it builds on read no values into the output (no
+     * replacements, vars, generators or plugins) and the output stays under {@code relay.render.max-output-bytes}
+     * with the longest tag Docker allows in each place {@code tag} appears. A render is the cost of a deployment; a
+     * stream of pushes to one environment then renders once.
      */
-    public void check(Snapshot snapshot, String appFolder, TreeEdit edit, String overlayDir, String standInPath,
-            byte[] standIn) {
+    public void check(Snapshot snapshot, String appFolder, TreeEdit edit, String overlayDir,
+            Map<String, byte[]> standIns, String tag) {
         if (!config.render().reuse()) {
             render(snapshot, appFolder, edit, overlayDir);
             return;
         }
         String key = overlayDir + "\n" + snapshot.fingerprint(appFolder, edit, renderable(appFolder, overlayDir),
-                Map.of(standInPath, standIn));
+                standIns);
         synchronized (passed) {
             if (passed.get(key) != null) {
                 metrics.counter(RelayMetrics.RENDERS_REUSED).increment();
                 return;
             }
         }
-        render(snapshot, appFolder, edit, overlayDir);
-        synchronized (passed) {
-            passed.put(key, Boolean.TRUE);
+        Rendered rendered = renderAndScan(snapshot, appFolder, edit, overlayDir);
+        long longest = rendered.output().getBytes(StandardCharsets.UTF_8).length
+                + (long) occurrences(rendered.output(), tag) * (MAX_TAG - tag.length());
+        if (rendered.valueReaders().isEmpty() && longest <= config.render().maxOutputBytes()) {
+            synchronized (passed) {
+                passed.put(key, Boolean.TRUE);
+            }
         }
     }
 
@@ -85,17 +96,39 @@ public class OverlayCheck {
     @WithSpan(Spans.KUSTOMIZE_RENDER)
     public String render(Snapshot snapshot, String appFolder, TreeEdit edit,
             @SpanAttribute(Spans.OVERLAY) String overlayDir) {
+        return render(snapshot, appFolder, edit, overlayDir, false).output();
+    }
+
+    private Rendered renderAndScan(Snapshot snapshot, String appFolder, TreeEdit edit, String overlayDir) {
+        return render(snapshot, appFolder, edit, overlayDir, true);
+    }
+
+    /** A render's output, and what in the overlay's tree reads values into it (when asked). */
+    record Rendered(String output, List<String> valueReaders) {
+    }
+
+    private Rendered render(Snapshot snapshot, String appFolder, TreeEdit edit, String overlayDir, boolean scan) {
         Path dir = null;
         try {
             Path scratch = Files.createDirectories(config.dataDir().toAbsolutePath().resolve("tmp"));
             dir = Files.createTempDirectory(scratch, "render-");
             snapshot.materialize(appFolder, edit, dir, renderable(appFolder, overlayDir));
-            return renderer.render(dir.resolve(overlayDir), dir);
+            String output = renderer.render(dir.resolve(overlayDir), dir);
+            return new Rendered(output, scan ? ValueReaders.in(dir.resolve(overlayDir), dir.resolve(appFolder))
+                    : List.of());
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot prepare the render of " + overlayDir, e);
         } finally {
             deleteQuietly(dir);
         }
+    }
+
+    private static int occurrences(String text, String part) {
+        int count = 0;
+        for (int at = text.indexOf(part); at >= 0 && !part.isEmpty(); at = text.indexOf(part, at + part.length())) {
+            count++;
+        }
+        return count;
     }
 
     /**

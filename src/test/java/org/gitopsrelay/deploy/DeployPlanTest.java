@@ -154,6 +154,104 @@ class DeployPlanTest {
         assertThat(reused()).isZero();
     }
 
+    /** Commits the files (path below apps/shop, content) as a person would. */
+    private Snapshot committed(String... pathsAndContents) throws Exception {
+        for (int i = 0; i < pathsAndContents.length; i += 2) {
+            Path file = clone.resolve("apps/shop/" + pathsAndContents[i]);
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, pathsAndContents[i + 1]);
+        }
+        git(clone, "add", "-A");
+        git(clone, "commit", "-qm", "By hand");
+        git(clone, "push", "-q", "origin", "HEAD:main");
+        return repository.fetch();
+    }
+
+    private static final String DEPLOYMENT = """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: shop}
+            spec:
+              selector: {matchLabels: {app: shop}}
+              template:
+                metadata: {labels: {app: shop}}
+                spec:
+                  containers:
+                  - {name: shop, image: app-image}
+            """;
+
+    private static String overlay(String tag, String event, String extra) {
+        return KustomizationFile.parse("resources: [deployment.yaml]\n" + extra).namespace("shop-staging")
+                .image("app-image", "registry.example.org/example/shop", tag).annotation("event", event).toYaml();
+    }
+
+    @Test
+    void anOverlayWhoseReplacementsReadTheTagIsRenderedForEveryTag() throws Exception {
+        // The tag's third dash-separated part goes into a ConfigMap: "2.0-rc-2" has one, "2.0" has none.
+        String replacement = """
+                replacements:
+                - source:
+                    kind: Deployment
+                    name: shop
+                    fieldPath: spec.template.spec.containers.[name=shop].image
+                    options: {delimiter: "-", index: 2}
+                  targets:
+                  - select: {kind: ConfigMap, name: version}
+                    fieldPaths: [data.release]
+                """;
+        String configMap = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: version}\ndata: {release: none}\n";
+        Snapshot first = committed("envs/staging/deployment.yaml", DEPLOYMENT + "---\n" + configMap,
+                "envs/staging/kustomization.yaml", overlay("2.0-rc-1", "first", replacement));
+        assertThat(deploy.plan(first, event("e1"), app, app.environments().get(0), push("c".repeat(40), NOW),
+                "2.0-rc-2", List.of(), java.util.Set.of()).decision()).isEqualTo(Decision.DEPLOY);
+
+        assertThatThrownBy(() -> deploy.plan(first, event("e2"), app, app.environments().get(0),
+                push("d".repeat(40), NOW), "2.0", List.of(), java.util.Set.of()))
+                .isInstanceOfSatisfying(RelayException.class,
+                        e -> assertThat(e.reason()).isEqualTo(RelayException.Reason.RENDER_FAILED));
+        assertThat(kustomizeRuns()).isEqualTo(2);
+        assertThat(reused()).isZero();
+    }
+
+    @Test
+    void anOutputThatALongerTagCouldPushPastTheCapIsRenderedForEveryTag() throws Exception {
+        config = TestConfig.relay(tmp.resolve("data"), "relay.gitops.url", tmp.resolve("remote.git").toUri().toString(),
+                "relay.render.max-output-bytes", "400");
+        deploy = new DeployPushToEnvironment(repository, new OverlayCheck(new KustomizeRenderer(config, renders), config,
+                checks), config, Clock.fixed(NOW, ZoneOffset.UTC));
+        Snapshot snapshot = committed("envs/staging/deployment.yaml", DEPLOYMENT, "envs/staging/kustomization.yaml",
+                overlay("v1", "first", ""));
+
+        plan(snapshot, "e1", push("c".repeat(40), NOW));
+        plan(snapshot, "e2", push("d".repeat(40), NOW));
+
+        assertThat(kustomizeRuns()).isEqualTo(2);
+        assertThat(reused()).isZero();
+    }
+
+    @Test
+    void deployingAnotherEnvironmentOfTheAppDoesNotMakeTheNextCheckLookNew() throws Exception {
+        app = AppSpecParser.parse("shop", """
+                source: {repository: github.com/example/shop}
+                image: {repository: registry.example.org/example/shop}
+                environments:
+                  staging: {branch: main}
+                  dev: {branch: main}
+                """);
+        Snapshot before = committed("envs/staging/deployment.yaml", DEPLOYMENT, "envs/staging/kustomization.yaml",
+                overlay("a".repeat(40), "first", ""), "envs/dev/deployment.yaml", DEPLOYMENT,
+                "envs/dev/kustomization.yaml", overlay("a".repeat(40), "first", "").replace("shop-staging", "shop-dev"));
+        plan(before, "e1", push("c".repeat(40), NOW));
+        // Dev was deployed meanwhile: its overlay holds another tag and event.
+        Snapshot after = committed("envs/dev/kustomization.yaml",
+                overlay("c".repeat(40), "e1-dev", "").replace("shop-staging", "shop-dev"));
+
+        plan(after, "e2", push("d".repeat(40), NOW));
+
+        assertThat(kustomizeRuns()).isEqualTo(1);
+        assertThat(reused()).isEqualTo(1);
+    }
+
     @Test
     void withReuseOffEveryDeploymentRenders() throws Exception {
         config = TestConfig.relay(tmp.resolve("data"), "relay.gitops.url", tmp.resolve("remote.git").toUri().toString(),
