@@ -23,6 +23,7 @@ import org.gitopsrelay.tracing.Spans;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.instrumentation.annotations.SpanAttribute;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
 
@@ -68,7 +69,8 @@ public class OverlayCheck {
      * with the longest tag Docker allows in each place {@code tag} appears. A render is the cost of a deployment; a
      * stream of pushes to one environment then renders once.
      */
-    public void check(Snapshot snapshot, String appFolder, TreeEdit edit, String overlayDir,
+    @WithSpan(Spans.KUSTOMIZE_RENDER)
+    public void check(Snapshot snapshot, String appFolder, TreeEdit edit, @SpanAttribute(Spans.OVERLAY) String overlayDir,
             Map<String, byte[]> standIns, String tag) {
         if (!config.render().reuse()) {
             render(snapshot, appFolder, edit, overlayDir);
@@ -79,6 +81,7 @@ public class OverlayCheck {
         synchronized (passed) {
             if (passed.get(key) != null) {
                 metrics.counter(RelayMetrics.RENDERS_REUSED).increment();
+                Span.current().setAttribute(Spans.RENDER_REUSED, true);
                 return;
             }
         }

@@ -20,6 +20,8 @@ public final class Spans {
     public static final AttributeKey<String> APP = AttributeKey.stringKey("relay.app");
     /** A plain name, for {@code @SpanAttribute}. */
     public static final String OVERLAY = "relay.overlay";
+    /** On a render span: true when an earlier render of the same files but for the tag stood in for it. */
+    public static final String RENDER_REUSED = "relay.render.reused";
     public static final AttributeKey<String> GITOPS_BRANCH = AttributeKey.stringKey("relay.gitops.branch");
     public static final AttributeKey<String> GITOPS_COMMIT = AttributeKey.stringKey("relay.gitops.commit");
     /** Set on a push the remote turned down because another writer pushed first: a fetch and a retry follow. */
