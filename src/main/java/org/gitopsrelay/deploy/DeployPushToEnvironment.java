@@ -309,8 +309,7 @@ public class DeployPushToEnvironment {
         Map<String, byte[]> standIns = new HashMap<>();
         for (String env : snapshot.folders(app.folder() + "/envs")) {
             String overlay = app.folder() + "/envs/" + env + "/kustomization.yaml";
-            Optional<String> content = overlay.equals(path) ? Optional.of(edited) : snapshot.read(overlay);
-            content.flatMap(yaml -> standIn(yaml, app)).ifPresent(bytes -> standIns.put(overlay, bytes));
+            snapshot.read(overlay).flatMap(yaml -> standIn(yaml, app)).ifPresent(bytes -> standIns.put(overlay, bytes));
         }
         standIn(edited, app).ifPresent(bytes -> standIns.put(path, bytes));
         return standIns;

@@ -270,41 +270,19 @@ public final class Snapshot {
      * reading what it holds (so that a render can leave ten thousand previews out for the cost of one listing).
      */
     public void materialize(String dir, TreeEdit edit, Path target, java.util.function.Predicate<String> include) {
-        String prefix = TreeEdit.checked(dir) + "/";
         try {
-            if (tree != null) {
-                try (ObjectReader reader = repository.newObjectReader(); TreeWalk walk = new TreeWalk(reader)) {
-                    walk.addTree(tree);
-                    walk.setRecursive(false);
-                    walk.setFilter(PathFilter.create(dir));
-                    while (walk.next()) {
-                        String path = walk.getPathString();
-                        if (walk.isSubtree()) {
-                            // The filter lets through only dir, the folders above it, and what is below it.
-                            if (!path.startsWith(prefix) || include.test(path + "/") && !removed(path, edit)) {
-                                walk.enterSubtree();
-                            }
-                            continue;
-                        }
-                        if (!include.test(path) || removed(path, edit) || walk.getFileMode(0).equals(FileMode.GITLINK)) {
-                            continue;
-                        }
-                        Path file = inside(target, path);
-                        Files.createDirectories(file.getParent());
-                        if (walk.getFileMode(0).equals(FileMode.SYMLINK)) {
-                            // A link could point outside the folder; a renderer must never follow it there.
-                            continue;
-                        }
-                        Files.write(file, reader.open(walk.getObjectId(0), Constants.OBJ_BLOB).getBytes());
-                    }
+            eachFile(dir, edit, include, (path, mode, id, reader) -> {
+                Path file = inside(target, path);
+                Files.createDirectories(file.getParent());
+                // A link could point outside the folder; a renderer must never follow it there.
+                if (!mode.equals(FileMode.SYMLINK)) {
+                    Files.write(file, reader.open(id, Constants.OBJ_BLOB).getBytes());
                 }
-            }
-            for (Map.Entry<String, byte[]> write : edit.writes().entrySet()) {
-                if (write.getKey().startsWith(prefix) && include.test(write.getKey())) {
-                    Path file = inside(target, write.getKey());
-                    Files.createDirectories(file.getParent());
-                    Files.write(file, write.getValue());
-                }
+            });
+            for (Map.Entry<String, byte[]> write : writesBelow(dir, edit, include)) {
+                Path file = inside(target, write.getKey());
+                Files.createDirectories(file.getParent());
+                Files.write(file, write.getValue());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write " + dir + " to " + target, e);
@@ -318,37 +296,18 @@ public final class Snapshot {
      */
     public String fingerprint(String dir, TreeEdit edit, java.util.function.Predicate<String> include,
             Map<String, byte[]> standIns) {
-        String prefix = TreeEdit.checked(dir) + "/";
         java.util.SortedMap<String, String> contents = new java.util.TreeMap<>();
         try {
-            if (tree != null) {
-                try (ObjectReader reader = repository.newObjectReader(); TreeWalk walk = new TreeWalk(reader)) {
-                    walk.addTree(tree);
-                    walk.setRecursive(false);
-                    walk.setFilter(PathFilter.create(dir));
-                    while (walk.next()) {
-                        String path = walk.getPathString();
-                        if (walk.isSubtree()) {
-                            if (!path.startsWith(prefix) || include.test(path + "/") && !removed(path, edit)) {
-                                walk.enterSubtree();
-                            }
-                            continue;
-                        }
-                        FileMode mode = walk.getFileMode(0);
-                        if (include.test(path) && !removed(path, edit) && !mode.equals(FileMode.GITLINK)
-                                && !mode.equals(FileMode.SYMLINK)) {
-                            contents.put(path, walk.getObjectId(0).name());
-                        }
-                    }
+            eachFile(dir, edit, include, (path, mode, id, reader) -> {
+                if (!mode.equals(FileMode.SYMLINK)) {
+                    contents.put(path, id.name());
                 }
-            }
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot list " + dir + " at " + commit().orElse("(empty)"), e);
         }
-        for (Map.Entry<String, byte[]> write : edit.writes().entrySet()) {
-            if (write.getKey().startsWith(prefix) && include.test(write.getKey())) {
-                contents.put(write.getKey(), sha256(write.getValue()));
-            }
+        for (Map.Entry<String, byte[]> write : writesBelow(dir, edit, include)) {
+            contents.put(write.getKey(), sha256(write.getValue()));
         }
         standIns.forEach((path, content) -> {
             if (contents.containsKey(path)) {
@@ -357,7 +316,53 @@ public final class Snapshot {
         });
         StringBuilder all = new StringBuilder();
         contents.forEach((path, content) -> all.append(path).append('\0').append(content).append('\n'));
-        return sha256(all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return sha256(all.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** One file of the tree, as {@link #eachFile} finds it. */
+    @FunctionalInterface
+    private interface FileVisit {
+        void accept(String path, FileMode mode, ObjectId id, ObjectReader reader) throws IOException;
+    }
+
+    /**
+     * Each file of the tree below {@code dir} that {@code include} accepts and {@code edit} does not remove, but for
+     * submodules. {@code include} is asked about each folder too, by its path with a trailing '/': a folder it
+     * refuses is skipped whole, without reading what it holds.
+     */
+    private void eachFile(String dir, TreeEdit edit, java.util.function.Predicate<String> include, FileVisit visit)
+            throws IOException {
+        if (tree == null) {
+            return;
+        }
+        String prefix = TreeEdit.checked(dir) + "/";
+        try (ObjectReader reader = repository.newObjectReader(); TreeWalk walk = new TreeWalk(reader)) {
+            walk.addTree(tree);
+            walk.setRecursive(false);
+            walk.setFilter(PathFilter.create(dir));
+            while (walk.next()) {
+                String path = walk.getPathString();
+                if (walk.isSubtree()) {
+                    // The filter lets through only dir, the folders above it, and what is below it.
+                    if (!path.startsWith(prefix) || include.test(path + "/") && !removed(path, edit)) {
+                        walk.enterSubtree();
+                    }
+                    continue;
+                }
+                FileMode mode = walk.getFileMode(0);
+                if (include.test(path) && !removed(path, edit) && !mode.equals(FileMode.GITLINK)) {
+                    visit.accept(path, mode, walk.getObjectId(0), reader);
+                }
+            }
+        }
+    }
+
+    /** The files the edit writes below {@code dir} that {@code include} accepts. */
+    private static List<Map.Entry<String, byte[]>> writesBelow(String dir, TreeEdit edit,
+            java.util.function.Predicate<String> include) {
+        String prefix = TreeEdit.checked(dir) + "/";
+        return edit.writes().entrySet().stream()
+                .filter(write -> write.getKey().startsWith(prefix) && include.test(write.getKey())).toList();
     }
 
     private static String sha256(byte[] bytes) {

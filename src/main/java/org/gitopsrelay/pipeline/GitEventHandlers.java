@@ -296,20 +296,19 @@ public class GitEventHandlers {
         AppSpec app = each.app();
         GitChange change = each.change();
         List<String> supersededIds = superseded.stream().map(older -> older.event().id()).toList();
+        String outcome;
         if (change instanceof GitChange.Push push) {
-            if (push.deleted()) {
-                handled(event, "branch preview", closePreview.forBranch(event, app, push.refName(), push.pushedAt()),
-                        started);
-            } else {
-                handled(event, "branch preview", openPreview.forBranch(event, app, push, supersededIds), started);
-            }
+            outcome = push.deleted() ? closePreview.forBranch(event, app, push.refName(), push.pushedAt())
+                    : openPreview.forBranch(event, app, push, supersededIds);
         } else if (change instanceof GitChange.PullRequest pr) {
-            handled(event, "pr-" + pr.number(), Routing.CLOSED.equals(pr.action())
-                    ? closePreview.forPullRequest(event, app, pr)
-                    : openPreview.forPullRequest(event, app, pr, supersededIds), started);
+            outcome = Routing.CLOSED.equals(pr.action()) ? closePreview.forPullRequest(event, app, pr)
+                    : openPreview.forPullRequest(event, app, pr, supersededIds);
         } else if (change instanceof GitChange.RefDeleted deleted) {
-            handled(event, "branch preview", closePreview.forBranch(event, app, deleted.refName(), null), started);
+            outcome = closePreview.forBranch(event, app, deleted.refName(), null);
+        } else {
+            return;
         }
+        handled(event, previewLabel(change), outcome, started);
     }
 
     /** A retryable failure wins over a final one: the event is tried again as a whole, its done parts doing nothing. */

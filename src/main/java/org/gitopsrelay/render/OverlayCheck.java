@@ -85,7 +85,7 @@ public class OverlayCheck {
                 return;
             }
         }
-        Rendered rendered = renderAndScan(snapshot, appFolder, edit, overlayDir);
+        Rendered rendered = render(snapshot, appFolder, edit, overlayDir, true);
         long longest = rendered.output().getBytes(StandardCharsets.UTF_8).length
                 + (long) occurrences(rendered.output(), tag) * (MAX_TAG - tag.length());
         if (rendered.valueReaders().isEmpty() && longest <= config.render().maxOutputBytes()) {
@@ -102,12 +102,8 @@ public class OverlayCheck {
         return render(snapshot, appFolder, edit, overlayDir, false).output();
     }
 
-    private Rendered renderAndScan(Snapshot snapshot, String appFolder, TreeEdit edit, String overlayDir) {
-        return render(snapshot, appFolder, edit, overlayDir, true);
-    }
-
     /** A render's output, and what in the overlay's tree reads values into it (when asked). */
-    record Rendered(String output, List<String> valueReaders) {
+    private record Rendered(String output, List<String> valueReaders) {
     }
 
     private Rendered render(Snapshot snapshot, String appFolder, TreeEdit edit, String overlayDir, boolean scan) {

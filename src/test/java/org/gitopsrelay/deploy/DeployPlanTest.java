@@ -49,7 +49,6 @@ class DeployPlanTest {
     @TempDir
     Path tmp;
 
-    private RelayConfig config;
     private AppSpec app;
     private Path clone;
     private GitOpsRepository repository;
@@ -63,21 +62,25 @@ class DeployPlanTest {
         git(tmp, "init", "--bare", "-b", "main", remote.toString());
         clone = tmp.resolve("clone");
         git(tmp, "clone", remote.toString(), clone.toString());
-        config = TestConfig.relay(tmp.resolve("data"), "relay.gitops.url", remote.toUri().toString());
+        RelayConfig config = TestConfig.relay(tmp.resolve("data"), "relay.gitops.url", remote.toUri().toString());
         repository = new GitOpsRepository(config, new GitOpsRemote(config), new SimpleMeterRegistry(),
                 OpenTelemetry.noop().getTracer("test"));
-        // Planning renders with the real Kustomize; it never publishes (that is the handler's, after the push).
         renders = new SimpleMeterRegistry();
         checks = new SimpleMeterRegistry();
-        deploy = new DeployPushToEnvironment(repository,
-                new OverlayCheck(new KustomizeRenderer(config, renders), config, checks), config,
-                Clock.fixed(NOW, ZoneOffset.UTC));
+        deploy = deployer(config);
         app = AppSpecParser.parse("shop", """
                 source: {repository: github.com/example/shop}
                 image: {repository: registry.example.org/example/shop}
                 environments:
                   staging: {branch: main}
                 """);
+    }
+
+    /** Plans with the real Kustomize; it never publishes (that is the handler's, after the push). */
+    private DeployPushToEnvironment deployer(RelayConfig settings) {
+        return new DeployPushToEnvironment(repository,
+                new OverlayCheck(new KustomizeRenderer(settings, renders), settings, checks), settings,
+                Clock.fixed(NOW, ZoneOffset.UTC));
     }
 
     /** The staging overlay as a deployment of {@code DEPLOYED}, pushed at {@code pushedAt} by event {@code event}. */
@@ -215,10 +218,8 @@ class DeployPlanTest {
 
     @Test
     void anOutputThatALongerTagCouldPushPastTheCapIsRenderedForEveryTag() throws Exception {
-        config = TestConfig.relay(tmp.resolve("data"), "relay.gitops.url", tmp.resolve("remote.git").toUri().toString(),
-                "relay.render.max-output-bytes", "400");
-        deploy = new DeployPushToEnvironment(repository, new OverlayCheck(new KustomizeRenderer(config, renders), config,
-                checks), config, Clock.fixed(NOW, ZoneOffset.UTC));
+        deploy = deployer(TestConfig.relay(tmp.resolve("data"), "relay.gitops.url",
+                tmp.resolve("remote.git").toUri().toString(), "relay.render.max-output-bytes", "400"));
         Snapshot snapshot = committed("envs/staging/deployment.yaml", DEPLOYMENT, "envs/staging/kustomization.yaml",
                 overlay("v1", "first", ""));
 
@@ -254,10 +255,8 @@ class DeployPlanTest {
 
     @Test
     void withReuseOffEveryDeploymentRenders() throws Exception {
-        config = TestConfig.relay(tmp.resolve("data"), "relay.gitops.url", tmp.resolve("remote.git").toUri().toString(),
-                "relay.render.reuse", "false");
-        deploy = new DeployPushToEnvironment(repository, new OverlayCheck(new KustomizeRenderer(config, renders), config,
-                checks), config, Clock.fixed(NOW, ZoneOffset.UTC));
+        deploy = deployer(TestConfig.relay(tmp.resolve("data"), "relay.gitops.url",
+                tmp.resolve("remote.git").toUri().toString(), "relay.render.reuse", "false"));
 
         plan(deployed(NOW.minusSeconds(60), "first"), "e1", push("c".repeat(40), NOW));
         plan(deployed(NOW.minusSeconds(30), "second"), "e2", push("d".repeat(40), NOW));

@@ -168,13 +168,39 @@ class PreviewLifecycleTest {
                 java.time.Instant.now(), EventCodec.toData(pr));
     }
 
+    /** A pull request of an app of the test's own, its preview opened at {@code head}. */
+    private record OpenPullRequest(String app, int number, String head) {
+        String slug() {
+            return "pr-" + number;
+        }
+    }
+
+    private OpenPullRequest openPullRequestOfItsOwnApp(String prefix) throws Exception {
+        String app = TestApps.onboardLikeDemo(config.dataDir(), registrySync, prefix);
+        int number = newNumber();
+        String head = Fixtures.sha();
+        await(PreviewCreated.class, github("pull_request", TestApps.forApp(app, pullRequest("opened", number,
+                "feature/" + prefix, head, false))).statusCode(202).extract().path("events[0]"));
+        return new OpenPullRequest(app, number, head);
+    }
+
+    /** A push to {@code elsewhere} at {@code time}, then a force-push back to the preview's head a second later. */
+    private record AwayAndBack(RelayEvent away, RelayEvent back, String elsewhere, long time) {
+    }
+
+    private static AwayAndBack awayAndBack(OpenPullRequest pr) {
+        long t = Fixtures.nextPushTime();
+        String elsewhere = Fixtures.sha();
+        return new AwayAndBack(pullRequestEvent(pr.app(), "synchronize", pr.number(), elsewhere, t),
+                pullRequestEvent(pr.app(), "synchronize", pr.number(), pr.head(), t + 1), elsewhere, t);
+    }
+
     @Test
     void updatesOfOnePullRequestInABatchBecomeOneCommitOfTheNewestThatNamesThemAll() throws Exception {
-        String app = TestApps.onboardLikeDemo(config.dataDir(), registrySync, "batch");
-        int number = newNumber();
-        String slug = "pr-" + number;
-        await(PreviewCreated.class, github("pull_request", TestApps.forApp(app, pullRequest("opened", number,
-                "feature/batch", Fixtures.sha(), false))).statusCode(202).extract().path("events[0]"));
+        OpenPullRequest pr = openPullRequestOfItsOwnApp("batch");
+        String app = pr.app();
+        int number = pr.number();
+        String slug = pr.slug();
         String before = git(freshClone(), "rev-parse", "HEAD").trim();
         long t = Fixtures.nextPushTime();
         String newest = Fixtures.sha();
@@ -207,17 +233,16 @@ class PreviewLifecycleTest {
 
     @Test
     void aBatchThatEndsWhereThePreviewIsStillRecordsItsUpdatesSoALateOneCannotMoveItBack() throws Exception {
-        String app = TestApps.onboardLikeDemo(config.dataDir(), registrySync, "back");
-        int number = newNumber();
-        String slug = "pr-" + number;
-        String head = Fixtures.sha();
-        await(PreviewCreated.class, github("pull_request", TestApps.forApp(app, pullRequest("opened", number,
-                "feature/back", head, false))).statusCode(202).extract().path("events[0]"));
-        long t = Fixtures.nextPushTime();
-        String elsewhere = Fixtures.sha();
+        OpenPullRequest pr = openPullRequestOfItsOwnApp("back");
+        String app = pr.app();
+        String slug = pr.slug();
+        String head = pr.head();
+        AwayAndBack pushes = awayAndBack(pr);
+        long t = pushes.time();
+        String elsewhere = pushes.elsewhere();
         // A push, then a force-push back to the head the preview shows, taken in one batch.
-        RelayEvent away = pullRequestEvent(app, "synchronize", number, elsewhere, t);
-        RelayEvent back = pullRequestEvent(app, "synchronize", number, head, t + 1);
+        RelayEvent away = pushes.away();
+        RelayEvent back = pushes.back();
 
         assertThat(handlers.handleAll(List.of(away, back))).allMatch(GitEventHandlers.Handled.Done.class::isInstance);
 
@@ -240,17 +265,16 @@ class PreviewLifecycleTest {
 
     @Test
     void anUpdateBackToTheHeadThePreviewShowsIsRecordedSoAnOlderOneDeliveredAfterItChangesNothing() throws Exception {
-        String app = TestApps.onboardLikeDemo(config.dataDir(), registrySync, "order");
-        int number = newNumber();
-        String slug = "pr-" + number;
-        String head = Fixtures.sha();
-        await(PreviewCreated.class, github("pull_request", TestApps.forApp(app, pullRequest("opened", number,
-                "feature/order", head, false))).statusCode(202).extract().path("events[0]"));
-        long t = Fixtures.nextPushTime();
-        String elsewhere = Fixtures.sha();
+        OpenPullRequest pr = openPullRequestOfItsOwnApp("order");
+        String app = pr.app();
+        String slug = pr.slug();
+        String head = pr.head();
+        AwayAndBack pushes = awayAndBack(pr);
+        long t = pushes.time();
+        String elsewhere = pushes.elsewhere();
         // A push to elsewhere, then a force-push back; the deliveries arrive in the other order, one batch each.
-        RelayEvent away = pullRequestEvent(app, "synchronize", number, elsewhere, t);
-        RelayEvent back = pullRequestEvent(app, "synchronize", number, head, t + 1);
+        RelayEvent away = pushes.away();
+        RelayEvent back = pushes.back();
 
         assertThat(handlers.handleAll(List.of(back))).allMatch(GitEventHandlers.Handled.Done.class::isInstance);
         assertThat(await(PreviewUpdated.class, back.id()).preview().updatedAt())
