@@ -100,6 +100,16 @@ public class ConfigCheck {
         if (config.gitops().trailerSearchDepth() < 1) {
             problems.add("relay.gitops.trailer-search-depth must be at least 1");
         }
+        positive("relay.gitops.packing.interval", config.gitops().packing().interval(), problems);
+        if (config.gitops().packing().packLimit() < 2) {
+            problems.add("relay.gitops.packing.pack-limit must be at least 2");
+        }
+        if (config.gitops().packing().looseLimit() < 1) {
+            problems.add("relay.gitops.packing.loose-limit must be at least 1");
+        }
+        if (config.gitops().packing().idle().isNegative()) {
+            problems.add("relay.gitops.packing.idle must not be negative");
+        }
         if (config.kafka().seenEvents() < 100) {
             problems.add("relay.kafka.seen-events must be at least 100 (fewer lets a redelivered event through)");
         }

@@ -192,6 +192,30 @@ public interface RelayConfig {
          */
         @WithDefault("500")
         int trailerSearchDepth();
+
+        /** When the cache and the local GitOps repository are packed ({@code relay.gitops.packing.*}). */
+        Packing packing();
+
+        interface Packing {
+            /** How often the repositories are checked (and packed when due). */
+            @WithDefault("PT1M")
+            Duration interval();
+
+            /** More packs than this (Git's gc.autoPackLimit) make a repository due for packing. */
+            @WithDefault("50")
+            int packLimit();
+
+            /** More loose objects than this (Git's gc.auto) make a repository due for packing. */
+            @WithDefault("6700")
+            int looseLimit();
+
+            /**
+             * How long the relay must have pushed nothing before a due repository is packed; at four times a limit
+             * it is packed anyway.
+             */
+            @WithDefault("PT10S")
+            Duration idle();
+        }
     }
 
     interface Render {

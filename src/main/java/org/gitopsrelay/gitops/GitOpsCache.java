@@ -84,13 +84,24 @@ final class GitOpsCache implements AutoCloseable {
         try {
             // This process alone writes here now: every lock file in the cache was left by one that died.
             StaleLocks.clear(dir, FileTime.from(Instant.MAX));
-            return new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build();
+            Repository opened = new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build();
+            Housekeeping.takeOver(opened);
+            return opened;
         } catch (IOException | UncheckedIOException e) {
             // Given back, so that the next attempt reports what failed, not another owner.
             owner.close();
             owner = null;
             throw new IllegalStateException("Cannot open the GitOps cache in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The repository if this process opened it already, else null: packing never opens it. */
+    Repository openedOrNull() {
+        return repository;
+    }
+
+    Path dir() {
+        return dir;
     }
 
     /** The branch as last fetched or pushed. */

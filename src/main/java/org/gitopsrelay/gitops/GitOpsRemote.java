@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
+import java.util.Optional;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,6 +17,8 @@ import jakarta.inject.Inject;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.TransportCommand;
 import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
@@ -116,8 +119,14 @@ public class GitOpsRemote {
         }
     }
 
+    /** The local GitOps repository's folder, when the service owns it. */
+    Optional<Path> localDir() {
+        return isLocal() ? Optional.of(config.dataDir().resolve("gitops.git").toAbsolutePath().normalize())
+                : Optional.empty();
+    }
+
     private String createLocal() {
-        Path dir = config.dataDir().resolve("gitops.git").toAbsolutePath().normalize();
+        Path dir = localDir().orElseThrow();
         if (!Files.exists(dir.resolve("HEAD"))) {
             try {
                 Files.createDirectories(dir);
@@ -131,6 +140,13 @@ public class GitOpsRemote {
             // Pushes to a local repository run inside this process: one killed mid-push left its lock behind. A
             // person's push under way now holds its lock for milliseconds, never since before this process started.
             StaleLocks.clear(dir, FileTime.fromMillis(ManagementFactory.getRuntimeMXBean().getStartTime()));
+        }
+        // Pushes into it are received in this process: JGit would pack it then, in the middle of a burst.
+        try (Repository repository = new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build()) {
+            Housekeeping.takeOver(repository);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("Cannot open the local GitOps repository " + dir + ": " + e.getMessage(),
+                    e);
         }
         return dir.toUri().toString();
     }

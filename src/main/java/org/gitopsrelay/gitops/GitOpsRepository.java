@@ -1,8 +1,14 @@
 package org.gitopsrelay.gitops;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -14,6 +20,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.shared.RelayException;
 import org.gitopsrelay.shared.RelayException.Reason;
@@ -21,6 +29,7 @@ import org.gitopsrelay.shared.RelayMetrics;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Tracer;
 
 /**
@@ -46,11 +55,15 @@ public class GitOpsRepository {
     private final ParallelPlanning planning;
     /** When the cache last matched the remote (a fetch or a push of ours); 0: never. */
     private volatile long lastSynced;
+    /** When this process last pushed; 0: never. */
+    private volatile long lastPushed;
+    private final GitOpsRemote remote;
 
     @Inject
     public GitOpsRepository(RelayConfig config, GitOpsRemote remote, MeterRegistry metrics, Tracer tracer) {
         this.config = config;
         this.metrics = metrics;
+        this.remote = remote;
         this.cache = new GitOpsCache(config.dataDir().resolve("gitops-cache.git"), config.gitops().branch());
         this.builder = new PlannedCommitBuilder(config.gitops().authorName(), config.gitops().authorEmail());
         this.transport = new GitOpsTransport(remote, config.gitops().branch(), metrics, tracer);
@@ -237,6 +250,7 @@ public class GitOpsRepository {
             boolean pushed = transport.push(cache, parent.commitId());
             if (pushed) {
                 lastSynced = System.nanoTime();
+                lastPushed = lastSynced;
             }
             run.pushNanos += System.nanoTime() - t2;
             return pushed ? new Step.Settled<>(plans, commits, base) : new Step.Rejected<>();
@@ -380,6 +394,76 @@ public class GitOpsRepository {
     /** As {@link #commitOfEvent}, with the commit's message and the branch before it. */
     public Optional<EventCommit> eventCommit(String eventId) {
         return cache.eventCommit(eventId, config.gitops().trailerSearchDepth());
+    }
+
+    /**
+     * Packs the cache, and the local GitOps repository when the service owns it, if due (see {@link Housekeeping}):
+     * under the write lock, so that no commit is being built or pushed meanwhile. What was decided, by repository.
+     */
+    Map<String, Housekeeping.Decision> packWhenDue() {
+        RelayConfig.GitOps.Packing limits = config.gitops().packing();
+        long pushed = lastPushed;
+        Duration sincePush = pushed == 0 ? ChronoUnit.FOREVER.getDuration()
+                : Duration.ofNanos(System.nanoTime() - pushed);
+        Map<String, Housekeeping.Decision> decisions = new LinkedHashMap<>();
+        writeLock.lock();
+        try {
+            Repository opened = cache.openedOrNull();
+            if (opened != null) {
+                decisions.put("cache", packWhenDue("cache", cache.dir(), limits, sincePush, () -> opened));
+            }
+            Optional<Path> local = remote.localDir();
+            if (local.isPresent() && Files.exists(local.get().resolve("HEAD"))) {
+                decisions.put("local", packWhenDue("local", local.get(), limits, sincePush,
+                        () -> new FileRepositoryBuilder().setGitDir(local.get().toFile()).setMustExist(true).build()));
+            }
+        } finally {
+            writeLock.unlock();
+        }
+        return decisions;
+    }
+
+    private interface Opener {
+        Repository open() throws IOException;
+    }
+
+    private Housekeeping.Decision packWhenDue(String which, Path dir, RelayConfig.GitOps.Packing limits,
+            Duration sincePush, Opener opener) {
+        Housekeeping.Decision decision;
+        try {
+            decision = Housekeeping.decide(Housekeeping.count(dir), limits.packLimit(), limits.looseLimit(),
+                    sincePush, limits.idle());
+        } catch (IOException e) {
+            LOG.warnf("Cannot count the objects of %s: %s", dir, e.getMessage());
+            return new Housekeeping.Fine(new Housekeeping.Count(0, 0));
+        }
+        if (decision instanceof Housekeeping.Pack due) {
+            Timer.Sample sample = Timer.start(metrics);
+            String outcome = "packed";
+            try {
+                Repository repository = opener.open();
+                try {
+                    Housekeeping.pack(repository);
+                } finally {
+                    if (repository != cache.openedOrNull()) {
+                        repository.close();
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // A full disk, say: nothing is lost (packing writes the new pack before removing the old ones).
+                outcome = "failed";
+                LOG.warnf("Cannot pack %s: %s", dir, e.getMessage());
+            } finally {
+                long nanos = sample.stop(metrics.timer(RelayMetrics.GIT_PACKING, "repository", which, "outcome",
+                        outcome));
+                if (outcome.equals("packed")) {
+                    LOG.infof("Packed %s (%d packs, %d loose objects%s) in %d ms", dir, due.count().packs(),
+                            due.count().looseObjects(), due.busy() ? ", far past the limits while busy" : "",
+                            millis(nanos));
+                }
+            }
+        }
+        return decision;
     }
 
     @PreDestroy

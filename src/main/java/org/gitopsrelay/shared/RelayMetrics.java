@@ -18,6 +18,8 @@ public final class RelayMetrics {
     public static final String CLAIMED_TIMES_CLAMPED = "relay.claimed.times.clamped";
     public static final String GIT_FETCH = "relay.git.fetch";
     public static final String GIT_PUSH = "relay.git.push";
+    /** Packings of the cache and the local GitOps repository, by repository and outcome (packed, failed). */
+    public static final String GIT_PACKING = "relay.git.packing";
     /** Pushes rejected because another writer pushed first (each is re-applied). */
     public static final String GIT_PUSH_CONFLICTS = "relay.git.push.conflicts";
     public static final String RENDER = "relay.render";

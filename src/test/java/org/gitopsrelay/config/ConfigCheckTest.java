@@ -106,4 +106,15 @@ class ConfigCheckTest {
         assertThat(ConfigCheck.problems(config)).containsExactly(
                 "relay.mattermost.webhooks.team-a is not an http(s) URL");
     }
+
+    @Test
+    void packingSettingsOutOfRangeAreRefusedAtStart() {
+        assertThat(ConfigCheck.problems(TestConfig.relay(dataDir, "relay.gitops.packing.pack-limit",
+                "1", "relay.gitops.packing.loose-limit", "0", "relay.gitops.packing.idle", "-PT1S",
+                "relay.gitops.packing.interval", "PT0S")))
+                .contains("relay.gitops.packing.pack-limit must be at least 2",
+                        "relay.gitops.packing.loose-limit must be at least 1",
+                        "relay.gitops.packing.idle must not be negative",
+                        "relay.gitops.packing.interval must be positive");
+    }
 }
