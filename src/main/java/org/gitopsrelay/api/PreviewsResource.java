@@ -33,7 +33,7 @@ import io.smallrye.common.annotation.Blocking;
 @Produces(MediaType.APPLICATION_JSON)
 @SecurityRequirement(name = "bearer")
 @SecurityScheme(securitySchemeName = "bearer", type = SecuritySchemeType.HTTP, scheme = "bearer",
-        description = "relay.api.token")
+        description = "relay.api.token (admin) or a named token of relay.api.tokens with the role the call needs")
 public class PreviewsResource {
 
     /** A preview as the API shows it: the overlay's description plus its age. */

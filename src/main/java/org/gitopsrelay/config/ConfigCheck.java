@@ -3,9 +3,11 @@ package org.gitopsrelay.config;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 import jakarta.annotation.Priority;
@@ -100,6 +102,7 @@ public class ConfigCheck {
         if (config.gitops().trailerSearchDepth() < 1) {
             problems.add("relay.gitops.trailer-search-depth must be at least 1");
         }
+        apiTokens(config.api(), problems);
         positive("relay.gitops.packing.interval", config.gitops().packing().interval(), problems);
         if (config.gitops().packing().packLimit() < 2) {
             problems.add("relay.gitops.packing.pack-limit must be at least 2");
@@ -141,6 +144,34 @@ public class ConfigCheck {
             warnings.add("relay.mattermost.url is plain http: the bot token crosses the network unencrypted");
         }
         return warnings;
+    }
+
+    private static final Pattern TOKEN_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}");
+
+    /** Names end up in commit trailers and events: kept to a plain shape. Secrets are never echoed. */
+    private static void apiTokens(RelayConfig.Api api, List<String> problems) {
+        Map<String, String> owners = new HashMap<>();
+        api.token().filter(token -> !token.isEmpty()).ifPresent(token -> owners.put(token, "admin"));
+        for (Map.Entry<String, RelayConfig.Api.NamedToken> named : new TreeMap<>(api.tokens()).entrySet()) {
+            String name = named.getKey();
+            String key = "relay.api.tokens." + name;
+            if (!TOKEN_NAME.matcher(name).matches()) {
+                problems.add(key + ": a token's name must be 1-40 of a-z, 0-9 and '-' (it names who asked in commits)");
+                continue;
+            }
+            if (name.equals("admin") && api.token().isPresent()) {
+                problems.add(key + ": 'admin' is the name of relay.api.token; choose another");
+            }
+            String token = named.getValue().token();
+            if (token.length() < 16) {
+                problems.add(key + ".token must be at least 16 characters");
+            }
+            String owner = owners.putIfAbsent(token, name);
+            if (owner != null) {
+                problems.add(key + ".token is the same as " + (owner.equals("admin") ? "relay.api.token"
+                        : "relay.api.tokens." + owner + ".token") + ": each token must name one caller");
+            }
+        }
     }
 
     private static void positive(String key, Duration value, List<String> problems) {

@@ -2,6 +2,7 @@ package org.gitopsrelay.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
@@ -96,8 +97,24 @@ public interface RelayConfig {
     }
 
     interface Api {
-        /** Bearer token of the {@code /api} endpoints; unset, every call is refused with 401. */
+        /**
+         * The admin's bearer token of the {@code /api} endpoints (named {@code admin} in commits and events); with
+         * neither it nor {@link #tokens()} set, every call is refused with 401.
+         */
         Optional<String> token();
+
+        /**
+         * Named bearer tokens with a role: {@code relay.api.tokens.<name>.token} and {@code .role} (read, deploy,
+         * admin). The name is who asked, in the commits and events of what the token did.
+         */
+        Map<String, NamedToken> tokens();
+
+        interface NamedToken {
+            /** At least 16 characters; no two names share one. */
+            String token();
+
+            ApiRole role();
+        }
     }
 
     interface Webhook {

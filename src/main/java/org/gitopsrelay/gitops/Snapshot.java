@@ -5,10 +5,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -146,6 +148,49 @@ public final class Snapshot {
         recentHistory = List.copyOf(history);
         recentDepth = depth;
         return recentHistory;
+    }
+
+    /**
+     * The commits among the last {@code depth} up to this one that changed {@code path}, newest first, at most
+     * {@code limit}: what an environment's overlay was, commit by commit. Compares one path per commit (a few tree
+     * lookups), so it costs the depth, not the size of the repository.
+     */
+    public List<FileChange> changesOf(String path, int limit, int depth) {
+        List<FileChange> changes = new ArrayList<>();
+        if (commit == null) {
+            return changes;
+        }
+        String checked = TreeEdit.checked(path);
+        try (RevWalk walk = new RevWalk(repository); ObjectReader reader = repository.newObjectReader()) {
+            walk.markStart(walk.parseCommit(commit));
+            int seen = 0;
+            for (RevCommit each : walk) {
+                if (++seen > depth || changes.size() >= limit) {
+                    break;
+                }
+                ObjectId now = blobAt(reader, each.getTree(), checked);
+                ObjectId before = each.getParentCount() == 0 ? null
+                        : blobAt(reader, walk.parseCommit(each.getParent(0)).getTree(), checked);
+                if (Objects.equals(now, before)) {
+                    continue;
+                }
+                Optional<String> content = now == null ? Optional.empty()
+                        : Optional.of(new String(reader.open(now, Constants.OBJ_BLOB).getBytes(),
+                                StandardCharsets.UTF_8));
+                changes.add(new FileChange(each.name(), Instant.ofEpochSecond(each.getCommitTime()),
+                        each.getShortMessage(), CommitFacts.eventIds(each), content));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the history of " + path, e);
+        }
+        return changes;
+    }
+
+    /** The blob at {@code path} in {@code root}; null when there is none (or it is a folder). */
+    private static ObjectId blobAt(ObjectReader reader, RevTree root, String path) throws IOException {
+        try (TreeWalk found = TreeWalk.forPath(reader, path, root)) {
+            return found == null || found.getFileMode(0).equals(FileMode.TREE) ? null : found.getObjectId(0);
+        }
     }
 
     /**

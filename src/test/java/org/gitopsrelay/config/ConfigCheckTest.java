@@ -117,4 +117,19 @@ class ConfigCheckTest {
                         "relay.gitops.packing.idle must not be negative",
                         "relay.gitops.packing.interval must be positive");
     }
+
+    @Test
+    void apiTokensThatAreShortSharedOrOddlyNamedAreRefusedAtStart() {
+        assertThat(ConfigCheck.problems(TestConfig.relay(dataDir, "relay.api.token", "admin-token-0123456789",
+                "relay.api.tokens.ci.token", "short", "relay.api.tokens.ci.role", "deploy",
+                "relay.api.tokens.viewer.token", "admin-token-0123456789", "relay.api.tokens.viewer.role", "read",
+                "relay.api.tokens.admin.token", "another-token-0123456789", "relay.api.tokens.admin.role", "admin",
+                "relay.api.tokens.Bad_Name.token", "bad-name-token-0123456789", "relay.api.tokens.Bad_Name.role",
+                "read")))
+                .contains("relay.api.tokens.ci.token must be at least 16 characters",
+                        "relay.api.tokens.viewer.token is the same as relay.api.token: each token must name one caller",
+                        "relay.api.tokens.admin: 'admin' is the name of relay.api.token; choose another",
+                        "relay.api.tokens.Bad_Name: a token's name must be 1-40 of a-z, 0-9 and '-' (it names who"
+                                + " asked in commits)");
+    }
 }

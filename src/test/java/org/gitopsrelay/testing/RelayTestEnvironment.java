@@ -18,6 +18,10 @@ public class RelayTestEnvironment implements QuarkusTestResourceLifecycleManager
 
     public static final String GITHUB_SECRET = "It's a Secret to Everybody";
     public static final String API_TOKEN = "test-api-token-4f1c";
+    /** A token with the read role, named {@code viewer}. */
+    public static final String VIEWER_TOKEN = "viewer-token-7d2e9a1b";
+    /** A token with the deploy role, named {@code release-bot}. */
+    public static final String DEPLOYER_TOKEN = "release-bot-token-3c8f0e6a";
 
     private Path dataDir;
 
@@ -28,16 +32,20 @@ public class RelayTestEnvironment implements QuarkusTestResourceLifecycleManager
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return Map.of(
-                "relay.data-dir", dataDir.toString(),
-                "relay.webhook.github.secret", GITHUB_SECRET,
-                "relay.gitops.retry-backoff", "PT0.01S",
-                "relay.webhook.max-body-bytes", "65536",
-                "relay.api.token", API_TOKEN,
+        return Map.ofEntries(
+                Map.entry("relay.data-dir", dataDir.toString()),
+                Map.entry("relay.webhook.github.secret", GITHUB_SECRET),
+                Map.entry("relay.gitops.retry-backoff", "PT0.01S"),
+                Map.entry("relay.webhook.max-body-bytes", "65536"),
+                Map.entry("relay.api.token", API_TOKEN),
+                Map.entry("relay.api.tokens.viewer.token", VIEWER_TOKEN),
+                Map.entry("relay.api.tokens.viewer.role", "read"),
+                Map.entry("relay.api.tokens.release-bot.token", DEPLOYER_TOKEN),
+                Map.entry("relay.api.tokens.release-bot.role", "deploy"),
                 // Minutes of retries in production; a test's transient failure is retried briefly.
-                "relay.kafka.handler-attempts", "3",
-                "relay.kafka.handler-backoff", "PT0.2S",
-                "relay.kafka.handler-max-backoff", "PT0.8S");
+                Map.entry("relay.kafka.handler-attempts", "3"),
+                Map.entry("relay.kafka.handler-backoff", "PT0.2S"),
+                Map.entry("relay.kafka.handler-max-backoff", "PT0.8S"));
     }
 
     @Override
