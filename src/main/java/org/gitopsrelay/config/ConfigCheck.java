@@ -146,7 +146,7 @@ public class ConfigCheck {
         return warnings;
     }
 
-    private static final Pattern TOKEN_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}");
+    private static final Pattern TOKEN_NAME = Pattern.compile("[a-z0-9]{1,40}");
 
     /** Names end up in commit trailers and events: kept to a plain shape. Secrets are never echoed. */
     private static void apiTokens(RelayConfig.Api api, List<String> problems) {
@@ -156,7 +156,7 @@ public class ConfigCheck {
             String name = named.getKey();
             String key = "relay.api.tokens." + name;
             if (!TOKEN_NAME.matcher(name).matches()) {
-                problems.add(key + ": a token's name must be 1-40 of a-z, 0-9 and '-' (it names who asked in commits)");
+                problems.add(key + ": a token's name must be 1-40 of a-z and 0-9 (it names who asked in commits)");
                 continue;
             }
             if (name.equals("admin") && api.token().isPresent()) {

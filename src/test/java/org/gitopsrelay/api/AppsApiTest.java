@@ -162,7 +162,7 @@ class AppsApiTest {
         as(RelayTestEnvironment.DEPLOYER_TOKEN).get("/api/apps").then().statusCode(200);
         as(RelayTestEnvironment.DEPLOYER_TOKEN).post("/api/dead-letters/replay").then().statusCode(403)
                 .body("error", equalTo(
-                        "The token 'release-bot' has the deploy role; POST /api/dead-letters/replay needs admin"));
+                        "The token 'releasebot' has the deploy role; POST /api/dead-letters/replay needs admin"));
         as(RelayTestEnvironment.API_TOKEN).get("/api/dead-letters").then().statusCode(200);
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 import org.gitopsrelay.testing.TestConfig;
 import org.junit.jupiter.api.Test;
@@ -129,7 +130,20 @@ class ConfigCheckTest {
                 .contains("relay.api.tokens.ci.token must be at least 16 characters",
                         "relay.api.tokens.viewer.token is the same as relay.api.token: each token must name one caller",
                         "relay.api.tokens.admin: 'admin' is the name of relay.api.token; choose another",
-                        "relay.api.tokens.Bad_Name: a token's name must be 1-40 of a-z, 0-9 and '-' (it names who"
+                        "relay.api.tokens.Bad_Name: a token's name must be 1-40 of a-z and 0-9 (it names who"
                                 + " asked in commits)");
+    }
+
+    @Test
+    void namedApiTokensCanBeSetAsEnvironmentVariablesAsTheReadmeShows() {
+        RelayConfig config = TestConfig.fromEnvironment(dataDir, Map.of(
+                "RELAY_API_TOKENS_VIEWER_TOKEN", "viewer-token-0123456789",
+                "RELAY_API_TOKENS_VIEWER_ROLE", "read",
+                "RELAY_API_TOKENS_RELEASEBOT_TOKEN", "releasebot-token-0123456789",
+                "RELAY_API_TOKENS_RELEASEBOT_ROLE", "deploy"));
+
+        assertThat(config.api().tokens()).containsOnlyKeys("viewer", "releasebot");
+        assertThat(config.api().tokens().get("releasebot").role()).isEqualTo(ApiRole.DEPLOY);
+        assertThat(ConfigCheck.problems(config)).isEmpty();
     }
 }

@@ -20,8 +20,8 @@ public class RelayTestEnvironment implements QuarkusTestResourceLifecycleManager
     public static final String API_TOKEN = "test-api-token-4f1c";
     /** A token with the read role, named {@code viewer}. */
     public static final String VIEWER_TOKEN = "viewer-token-7d2e9a1b";
-    /** A token with the deploy role, named {@code release-bot}. */
-    public static final String DEPLOYER_TOKEN = "release-bot-token-3c8f0e6a";
+    /** A token with the deploy role, named {@code releasebot}. */
+    public static final String DEPLOYER_TOKEN = "releasebot-token-3c8f0e6a";
 
     private Path dataDir;
 
@@ -40,8 +40,8 @@ public class RelayTestEnvironment implements QuarkusTestResourceLifecycleManager
                 Map.entry("relay.api.token", API_TOKEN),
                 Map.entry("relay.api.tokens.viewer.token", VIEWER_TOKEN),
                 Map.entry("relay.api.tokens.viewer.role", "read"),
-                Map.entry("relay.api.tokens.release-bot.token", DEPLOYER_TOKEN),
-                Map.entry("relay.api.tokens.release-bot.role", "deploy"),
+                Map.entry("relay.api.tokens.releasebot.token", DEPLOYER_TOKEN),
+                Map.entry("relay.api.tokens.releasebot.role", "deploy"),
                 // Minutes of retries in production; a test's transient failure is retried briefly.
                 Map.entry("relay.kafka.handler-attempts", "3"),
                 Map.entry("relay.kafka.handler-backoff", "PT0.2S"),

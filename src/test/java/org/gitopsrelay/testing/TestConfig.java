@@ -6,6 +6,7 @@ import java.util.Map;
 
 import org.gitopsrelay.config.RelayConfig;
 
+import io.smallrye.config.EnvConfigSource;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -25,6 +26,16 @@ public final class TestConfig {
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .withMapping(RelayConfig.class)
                 .withSources(new PropertiesConfigSource(values, "test", 500))
+                .build();
+        return config.getConfigMapping(RelayConfig.class);
+    }
+
+    /** A real {@link RelayConfig} from environment variables as a container would set them (RELAY_...). */
+    public static RelayConfig fromEnvironment(Path dataDir, Map<String, String> variables) {
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withMapping(RelayConfig.class)
+                .withSources(new PropertiesConfigSource(Map.of("relay.data-dir", dataDir.toString()), "test", 500))
+                .withSources(new EnvConfigSource(variables, 300))
                 .build();
         return config.getConfigMapping(RelayConfig.class);
     }
