@@ -139,6 +139,9 @@ public interface RelayConfig {
 
         Provider github();
 
+        /** Reports of backup and restore jobs ({@code POST /webhooks/backup}), signed with their own secret. */
+        Provider backup();
+
         interface Provider {
             /** Shared secret of the HMAC signature; unset means every delivery is refused with 401. */
             Optional<String> secret();

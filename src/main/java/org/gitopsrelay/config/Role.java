@@ -16,8 +16,8 @@ public enum Role {
     INGEST(List.of()),
     /** The handlers of relay.git-events, and the preview sweep. */
     HANDLERS(List.of("git-events")),
-    /** Prometheus metrics from relay.deployments, DORA's among them. */
-    MONITOR(List.of("deployments-monitor")),
+    /** Prometheus metrics from relay.deployments (DORA's among them) and relay.backups. */
+    MONITOR(List.of("deployments-monitor", "backups-monitor")),
     /** Mattermost (or log) notifications from relay.deployments. */
     NOTIFIER(List.of("deployments-notifier", "notifier-replay"));
 

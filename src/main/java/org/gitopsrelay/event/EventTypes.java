@@ -19,6 +19,12 @@ public final class EventTypes {
 
     public static final String APP_INVALID = "relay.app.invalid";
 
+    /** Reports of backup and restore jobs, on relay.backups ({@link BackupReport}). */
+    public static final String BACKUP_SUCCEEDED = "relay.backup.succeeded";
+    public static final String BACKUP_FAILED = "relay.backup.failed";
+    public static final String RESTORE_SUCCEEDED = "relay.restore.succeeded";
+    public static final String RESTORE_FAILED = "relay.restore.failed";
+
     private EventTypes() {
     }
 }

@@ -42,6 +42,14 @@ public final class RelayMetrics {
     public static final String DORA_CHANGE_FAILURES = "relay.dora.change.failures";
     /** DORA failed deployment recovery time: first failure → next successful deployment of that environment. */
     public static final String DORA_RECOVERY_TIME = "relay.dora.recovery.time";
+    /** Backup and restore reports, by app, environment, kind (backup, restore) and outcome (succeeded, failed). */
+    public static final String BACKUPS = "relay.backups";
+    /** When an environment's latest successful backup finished (epoch seconds); kept across restarts. */
+    public static final String BACKUP_LAST_SUCCESS = "relay.backup.last.success.timestamp.seconds";
+    /** Size of each successful backup's dump. */
+    public static final String BACKUP_SIZE = "relay.backup.size";
+    /** How long each successful backup took, dump and upload. */
+    public static final String BACKUP_DURATION = "relay.backup.duration";
     /** Live previews per app, read from the GitOps repository. */
     public static final String PREVIEWS_LIVE = "relay.previews.live";
     /** Notifications by sink and outcome (sent, dead-lettered, skipped). */

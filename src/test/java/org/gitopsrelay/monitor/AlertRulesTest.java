@@ -97,17 +97,19 @@ class AlertRulesTest {
     void everySymptomTheServiceShowsHasAnAlert() {
         List<String> expressions = ShippedMonitoring.alerts(ShippedMonitoring.ruleSpec(tmp)).stream()
                 .map(alert -> alert.path("expr").asText().replaceAll("\\s+", " ")).toList();
-        Map<String, String> symptoms = Map.of(
-                "dead letters", "increase(relay_dead_letters_total[",
-                "failed deployments", "relay_dora_deployments_total{outcome=\"failed\"}",
-                "consumer lag", "relay_consumer_lag_records{",
-                "bad signatures", "relay_webhook_deliveries_total{outcome=\"bad-signature\"}",
-                "invalid app.yaml", "relay_apps_invalid",
-                "a readiness check down", "relay_readiness",
-                "a pod not scraped", "up{job=~\".*gitops-relay.*\"} == 0",
-                "no pod scraped at all", "absent(up{job=~\".*gitops-relay.*\"})",
-                "notifications lost", "increase(relay_notifications_total{outcome=\"dead-lettered\"}[",
-                "notifications retried", "relay_notification_retries_total");
+        Map<String, String> symptoms = Map.ofEntries(
+                Map.entry("dead letters", "increase(relay_dead_letters_total["),
+                Map.entry("failed deployments", "relay_dora_deployments_total{outcome=\"failed\"}"),
+                Map.entry("consumer lag", "relay_consumer_lag_records{"),
+                Map.entry("bad signatures", "relay_webhook_deliveries_total{outcome=\"bad-signature\"}"),
+                Map.entry("invalid app.yaml", "relay_apps_invalid"),
+                Map.entry("a readiness check down", "relay_readiness"),
+                Map.entry("a pod not scraped", "up{job=~\".*gitops-relay.*\"} == 0"),
+                Map.entry("no pod scraped at all", "absent(up{job=~\".*gitops-relay.*\"})"),
+                Map.entry("notifications lost", "increase(relay_notifications_total{outcome=\"dead-lettered\"}["),
+                Map.entry("notifications retried", "relay_notification_retries_total"),
+                Map.entry("a backup too old", "relay_backup_last_success_timestamp_seconds"),
+                Map.entry("a failed backup", "increase(relay_backups_total{kind=\"backup\", outcome=\"failed\"}["));
 
         symptoms.forEach((symptom, selector) -> assertThat(expressions).as("alerts on %s", symptom)
                 .anySatisfy(expr -> assertThat(expr).contains(selector)));

@@ -18,6 +18,8 @@ public class RelayTestEnvironment implements QuarkusTestResourceLifecycleManager
 
     public static final String GITHUB_SECRET = "It's a Secret to Everybody";
     public static final String API_TOKEN = "test-api-token-4f1c";
+    /** The secret backup jobs sign their reports with. */
+    public static final String BACKUP_SECRET = "backup-report-secret-91c2";
     /** A token with the read role, named {@code viewer}. */
     public static final String VIEWER_TOKEN = "viewer-token-7d2e9a1b";
     /** A token with the deploy role, named {@code releasebot}. */
@@ -35,6 +37,7 @@ public class RelayTestEnvironment implements QuarkusTestResourceLifecycleManager
         return Map.ofEntries(
                 Map.entry("relay.data-dir", dataDir.toString()),
                 Map.entry("relay.webhook.github.secret", GITHUB_SECRET),
+                Map.entry("relay.webhook.backup.secret", BACKUP_SECRET),
                 Map.entry("relay.gitops.retry-backoff", "PT0.01S"),
                 Map.entry("relay.webhook.max-body-bytes", "65536"),
                 Map.entry("relay.api.token", API_TOKEN),

@@ -57,4 +57,17 @@ public final class Webhooks {
                 .when().post("/webhooks/github")
                 .then();
     }
+
+    /** Sends a backup job's report as the backup component's script does: signed, with its delivery id. */
+    public static ValidatableResponse backupReport(String body, String deliveryId) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return given()
+                .contentType("application/json")
+                .header("X-Relay-Delivery", deliveryId)
+                .header("X-Relay-Signature-256",
+                        "sha256=" + HmacSignature.sha256Hex(RelayTestEnvironment.BACKUP_SECRET, bytes))
+                .body(bytes)
+                .when().post("/webhooks/backup")
+                .then();
+    }
 }
