@@ -294,8 +294,10 @@ report() {
         return 1
         ;;
     esac
-    report_why="HTTP $report_status"
-    [ "$report_status" != "000" ] || report_why=$(one_line <"$WORK/relay.err")
+    case $report_status in
+      [1-5]??) report_why="HTTP $report_status" ;;
+      *) report_why=$(one_line <"$WORK/relay.err") && [ -n "$report_why" ] || report_why="no answer" ;;
+    esac
     if [ "$report_try" -ge "${REPORT_TRIES:-5}" ]; then
       echo "$LOG_NAME: the report could not be delivered after $report_try tries: $report_why" >&2
       return 1
