@@ -8,8 +8,10 @@
 #   PGHOST, PGPORT, PGUSER   the preview's own database server (set by the component; nothing else is reachable)
 #   TARGET_DB                the database to create (default: app)
 #   BACKUP_SOURCE            a folder holding staging's backups as <timestamp>.dump files (pg_dump -Fc), the newest
-#                            by name being the latest; an optional <file>.sha256 is checked. Empty: an empty
-#                            database (previews of untrusted code never get staging's data).
+#                            by name being the latest; an optional <file>.sha256 is checked. With the component
+#                            preview-database-from-backups, the folder its fetch init container (db-fetch-latest.sh)
+#                            filled from the object store.
+#                            Empty: an empty database (previews of untrusted code never get staging's data).
 set -eu
 
 target=${TARGET_DB:-app}
