@@ -126,43 +126,57 @@ class MattermostThreadsTest {
         return call.body().path("props").path("attachments").path(0).path("text").asText();
     }
 
-    private static String pullRequest(String action, int number, String sha) {
-        return github("pull_request", Fixtures.pullRequest(action, number, "feature/login", sha,
-                action.equals("closed"), Fixtures.nextPushTime())).statusCode(202).extract().path("events[0]");
+    /** An app of the test's own, laid out as the demo app is: no other test's notifications are about it. */
+    private String ownApp(String prefix) throws Exception {
+        return TestApps.onboardLikeDemo(config.dataDir(), registrySync, prefix);
     }
 
-    private static String push(String fixture, String sha, String repo) {
-        String body = Fixtures.text(Fixtures.push(fixture, sha, Fixtures.nextPushTime())).replace("example/demo", repo);
+    private static String pullRequest(String app, String action, int number, String sha) {
+        return github("pull_request", TestApps.forApp(app, Fixtures.pullRequest(action, number, "feature/login", sha,
+                action.equals("closed"), Fixtures.nextPushTime()))).statusCode(202).extract().path("events[0]");
+    }
+
+    private static String push(String app, String fixture, String sha) {
+        String body = TestApps.forApp(app, Fixtures.text(Fixtures.push(fixture, sha, Fixtures.nextPushTime())));
         return github("push", body).statusCode(202).extract().path("events[0]");
     }
 
+    /** The calls that carried this event's notification. */
+    private static List<Call> callsOf(String eventId) {
+        return standIn().calls().stream().filter(call -> call.body() != null && eventId.equals(call.body()
+                .path("props").path("gitops_relay_event").asText())).toList();
+    }
+
     @Test
-    void aPreviewKeepsOneThreadFromOpeningToClosingWithItsRootShowingTheState() {
+    void aPreviewKeepsOneThreadFromOpeningToClosingWithItsRootShowingTheState() throws Exception {
+        String app = ownApp("thread");
         int number = ThreadLocalRandom.current().nextInt(1000, 1_000_000);
         String first = Fixtures.sha();
-        String opened = pullRequest("opened", number, first);
+        String opened = pullRequest(app, "opened", number, first);
         RelayEvent created = awaitOutcome(OutcomeEvent.PreviewCreated.class, opened);
         Call root = awaitPost(created.id());
 
         assertThat(root.body().path("root_id").isMissingNode()).as("a root post has no root_id").isTrue();
         assertThat(root.body().path("channel_id").asText()).isEqualTo(MattermostApiEnvironment.CHANNEL);
         assertThat(root.header("Authorization")).isEqualTo("Bearer " + MattermostStandIn.TOKEN);
-        assertThat(root.body().path("message").asText()).contains("Preview `pr-" + number + "` of **demo**");
-        assertThat(attachment(root)).contains("State: :large_green_circle: live",
-                "[https://pr-" + number + ".demo.preview.localhost](https://pr-" + number + ".demo.preview.localhost)",
-                "Pull request [#" + number + "](https://github.com/example/demo/pull/" + number + ")",
-                "branch `feature/login`", "by `bob`", "https://github.com/example/demo/commit/" + first, "Expires ");
+        assertThat(root.body().path("message").asText()).contains("Preview `pr-" + number + "` of **" + app + "**");
+        String url = "https://pr-" + number + "." + app + ".preview.localhost";
+        assertThat(attachment(root)).contains("State: :large_green_circle: live", "[" + url + "](" + url + ")",
+                "Pull request [#" + number + "](https://github.com/example/" + app + "/pull/" + number + ")",
+                "branch `feature/login`", "by `bob`", "https://github.com/example/" + app + "/commit/" + first,
+                "Expires ");
         String rootId = root.body().path("id").asText();
 
         String second = Fixtures.sha();
-        RelayEvent updated = awaitOutcome(OutcomeEvent.PreviewUpdated.class, pullRequest("synchronize", number,
+        RelayEvent updated = awaitOutcome(OutcomeEvent.PreviewUpdated.class, pullRequest(app, "synchronize", number,
                 second));
         Call update = awaitPost(updated.id());
         assertThat(update.body().path("root_id").asText()).isEqualTo(rootId);
         assertThat(update.body().path("message").asText()).contains(":arrows_counterclockwise: Updated to",
                 second.substring(0, 7), "GitOps commit [`", "](https://git.example.org/platform/gitops/commit/");
 
-        RelayEvent closed = awaitOutcome(OutcomeEvent.PreviewDeleted.class, pullRequest("closed", number, second));
+        RelayEvent closed = awaitOutcome(OutcomeEvent.PreviewDeleted.class, pullRequest(app, "closed", number,
+                second));
         Call closing = awaitPost(closed.id());
         assertThat(closing.body().path("root_id").asText()).isEqualTo(rootId);
         assertThat(closing.body().path("message").asText()).contains(":wastebasket: Closed: pull request #" + number
@@ -175,13 +189,17 @@ class MattermostThreadsTest {
                 card -> assertThat(card).contains(":white_circle: closed: pull request #" + number + " merged")
                         .doesNotContain("Expires"));
         List<Call> roots = standIn().accepted(call -> call.method().equals("POST") && call.body().path("root_id")
-                .isMissingNode() && call.body().path("message").asText().contains("`pr-" + number + "`"));
+                .isMissingNode() && call.body().path("message").asText().contains("`pr-" + number + "` of **" + app
+                        + "**"));
         assertThat(roots).as("one thread per preview").hasSize(1);
-        saveExample(root, List.of(update, closing), patches.get(patches.size() - 1));
+        saveExample(app, root, List.of(update, closing), patches.get(patches.size() - 1));
     }
 
-    /** The thread as Mattermost received it, for the README's rendered example. */
-    private static void saveExample(Call root, List<Call> replies, Call lastPatch) {
+    /**
+     * The thread as Mattermost received it, for the README's rendered example, which shows it for the demo app (the
+     * app a new GitOps repository has): the test's own app is laid out as the demo app is, only its name differs.
+     */
+    private static void saveExample(String app, Call root, List<Call> replies, Call lastPatch) {
         StringBuilder text = new StringBuilder("Root post (as first posted):\n> ")
                 .append(root.body().path("message").asText()).append("\n> ")
                 .append(attachment(root).replace("\n", "\n> ")).append("\n\n");
@@ -192,16 +210,18 @@ class MattermostThreadsTest {
                 .append("\n> ").append(attachment(lastPatch).replace("\n", "\n> ")).append('\n');
         try {
             java.nio.file.Files.createDirectories(java.nio.file.Path.of("target"));
-            java.nio.file.Files.writeString(java.nio.file.Path.of("target/preview-thread-example.md"), text);
+            java.nio.file.Files.writeString(java.nio.file.Path.of("target/preview-thread-example.md"),
+                    text.toString().replace(app, "demo"));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
     }
 
     @Test
-    void aSecondNotifierWithNothingInMemoryRepliesInTheSameThread() {
+    void aSecondNotifierWithNothingInMemoryRepliesInTheSameThread() throws Exception {
+        String app = ownApp("replica");
         int number = ThreadLocalRandom.current().nextInt(1000, 1_000_000);
-        RelayEvent created = awaitOutcome(OutcomeEvent.PreviewCreated.class, pullRequest("opened", number,
+        RelayEvent created = awaitOutcome(OutcomeEvent.PreviewCreated.class, pullRequest(app, "opened", number,
                 Fixtures.sha()));
         String rootId = awaitPost(created.id()).body().path("id").asText();
 
@@ -212,7 +232,7 @@ class MattermostThreadsTest {
             var preview = ((OutcomeEvent.PreviewCreated) EventCodec.outcome(created).orElseThrow()).preview();
             RelayEvent moved = RelayEvent.of("replica-" + number, "/test", Instant.now(),
                     new OutcomeEvent.PreviewUpdated(preview, null, "replica-trigger-" + number));
-            replica.handle(new ConsumerRecord<>(Topics.DEPLOYMENTS, 0, 0L, "demo", EventCodec.encode(moved)));
+            replica.handle(new ConsumerRecord<>(Topics.DEPLOYMENTS, 0, 0L, app, EventCodec.encode(moved)));
             assertThat(awaitPost(moved.id()).body().path("root_id").asText()).isEqualTo(rootId);
         } finally {
             replica.close();
@@ -220,24 +240,27 @@ class MattermostThreadsTest {
     }
 
     @Test
-    void aProductionDeploymentGetsItsOwnThreadWhileStagingGetsOnePost() {
+    void aProductionDeploymentGetsItsOwnThreadWhileStagingGetsOnePost() throws Exception {
+        String app = ownApp("prod");
         String sha = Fixtures.sha();
         RelayEvent production = awaitOutcome(OutcomeEvent.DeploymentCommitted.class,
-                push("github-push-tag", sha, "example/demo"));
+                push(app, "github-push-tag", sha));
         Call root = awaitPost(production.id());
         assertThat(root.body().path("root_id").isMissingNode()).isTrue();
-        assertThat(root.body().path("message").asText()).contains(":package: **demo** `production` deployment of",
-                sha);
+        assertThat(root.body().path("message").asText()).contains(":package: **" + app + "** `production` deployment"
+                + " of", sha);
         assertThat(attachment(root)).contains("State: :white_check_mark: committed, waiting for the cluster",
-                "[`" + sha.substring(0, 7) + "`](https://github.com/example/demo/commit/" + sha + ")", "(`v1.4.0`)");
+                "[`" + sha.substring(0, 7) + "`](https://github.com/example/" + app + "/commit/" + sha + ")",
+                "(`v1.4.0`)");
         assertThat(root.body().path("props").path("attachments").path(0).path("color").asText())
                 .isEqualTo(Message.GREEN);
 
         RelayEvent staging = awaitOutcome(OutcomeEvent.DeploymentCommitted.class,
-                push("github-push-main", Fixtures.sha(), "example/demo"));
+                push(app, "github-push-main", Fixtures.sha()));
         Call post = awaitPost(staging.id());
         assertThat(post.body().path("root_id").isMissingNode()).isTrue();
-        assertThat(post.body().path("message").asText()).startsWith(":white_check_mark: **demo** `staging` now runs");
+        assertThat(post.body().path("message").asText()).startsWith(":white_check_mark: **" + app
+                + "** `staging` now runs");
     }
 
     @Test
@@ -258,15 +281,16 @@ class MattermostThreadsTest {
     }
 
     @Test
-    void aRateLimitedPostWaitsAsAskedThenArrives() {
+    void aRateLimitedPostWaitsAsAskedThenArrives() throws Exception {
+        String app = ownApp("limited");
         standIn().thenAnswer(new Scripted(429, Map.of("Retry-After", "1", "X-Ratelimit-Remaining", "0",
                 "X-Ratelimit-Reset", "1"), Duration.ZERO));
         double retriesBefore = retries("rate-limited");
         RelayEvent staging = awaitOutcome(OutcomeEvent.DeploymentCommitted.class,
-                push("github-push-main", Fixtures.sha(), "example/demo"));
+                push(app, "github-push-main", Fixtures.sha()));
         Call post = awaitPost(staging.id());
 
-        Call limited = standIn().calls().stream().filter(call -> call.status() == 429).reduce((a, b) -> b)
+        Call limited = callsOf(staging.id()).stream().filter(call -> call.status() == 429).reduce((a, b) -> b)
                 .orElseThrow();
         assertThat(Duration.between(limited.at(), post.at())).isGreaterThanOrEqualTo(Duration.ofMillis(900));
         assertThat(retries("rate-limited")).isGreaterThan(retriesBefore);
@@ -276,11 +300,12 @@ class MattermostThreadsTest {
     void aMattermostThatFailsAndHangsNeverHoldsUpADeploymentAndItsNotificationsAreDeadLetteredThenReplayed()
             throws Exception {
         // Every call hangs past the client's 1 s time-out, then fails.
+        String app = ownApp("hung");
         standIn().alwaysAnswer(new Scripted(500, Map.of(), Duration.ofSeconds(3)));
         String firstSha = Fixtures.sha();
-        String first = push("github-push-main", firstSha, "example/demo");
+        String first = push(app, "github-push-main", firstSha);
         RelayEvent firstDeployed = awaitOutcome(OutcomeEvent.DeploymentCommitted.class, first);
-        String second = push("github-push-main", Fixtures.sha(), "example/demo");
+        String second = push(app, "github-push-main", Fixtures.sha());
         RelayEvent secondDeployed = awaitOutcome(OutcomeEvent.DeploymentCommitted.class, second);
 
         // Both deployments are committed while the notifier is still stuck on the first notification.
@@ -300,30 +325,34 @@ class MattermostThreadsTest {
 
         deadLetters.await(r -> r.value().contains(secondDeployed.id()), WAIT);
         standIn().recover();
+        // The replay sends back every pending dead letter, other tests' too: only this test's are looked for.
         given().header("Authorization", "Bearer " + RelayTestEnvironment.API_TOKEN)
-                .post("/api/dead-letters/replay").then().statusCode(200);
+                .post("/api/dead-letters/replay").then().statusCode(200)
+                .body("records.eventId", org.hamcrest.Matchers.hasItems(firstDeployed.id(), secondDeployed.id()));
         assertThat(awaitPost(firstDeployed.id()).body().path("message").asText()).contains(firstSha);
         awaitPost(secondDeployed.id());
     }
 
     @Test
-    void aRefusedPostIsDeadLetteredAtOnce() {
+    void aRefusedPostIsDeadLetteredAtOnce() throws Exception {
+        String app = ownApp("refused");
         standIn().thenAnswer(new Scripted(403, Map.of(), Duration.ZERO));
         RelayEvent staging = awaitOutcome(OutcomeEvent.DeploymentCommitted.class,
-                push("github-push-main", Fixtures.sha(), "example/demo"));
+                push(app, "github-push-main", Fixtures.sha()));
         ConsumerRecord<String, String> letter = deadLetters.await(r -> r.value().contains(staging.id()), WAIT);
         assertThat(header(letter, "dead-letter-reason")).startsWith("notification-refused: Mattermost refused the"
                 + " post to channel " + MattermostApiEnvironment.CHANNEL + ": HTTP 403");
-        assertThat(standIn().calls().stream().filter(call -> call.status() == 403)).hasSize(1);
+        assertThat(callsOf(staging.id())).extracting(Call::status).containsExactly(403);
     }
 
     @Test
-    void anAnswerThatIsNotAPostIsDeadLetteredNotLost() {
+    void anAnswerThatIsNotAPostIsDeadLetteredNotLost() throws Exception {
+        String app = ownApp("proxied");
         // A login proxy in front of Mattermost answers 200 with a page.
         standIn().thenAnswer(new Scripted(200, Map.of("Content-Type", "text/html"), Duration.ZERO,
                 "<html><body>Sign in</body></html>"));
         RelayEvent staging = awaitOutcome(OutcomeEvent.DeploymentCommitted.class,
-                push("github-push-main", Fixtures.sha(), "example/demo"));
+                push(app, "github-push-main", Fixtures.sha()));
         ConsumerRecord<String, String> letter = deadLetters.await(r -> r.value().contains(staging.id()), WAIT);
         assertThat(header(letter, "dead-letter-reason")).startsWith("notification-refused: Mattermost answered the"
                 + " post to channel " + MattermostApiEnvironment.CHANNEL + " with something that is not a post"
@@ -331,9 +360,10 @@ class MattermostThreadsTest {
     }
 
     @Test
-    void aPreviewEventWithoutItsPreviewIsDeadLetteredAsUnreadable() {
+    void aPreviewEventWithoutItsPreviewIsDeadLetteredAsUnreadable() throws Exception {
+        String app = ownApp("crafted");
         RelayEvent crafted = RelayEvent.of("crafted-" + ThreadLocalRandom.current().nextInt(), "/test",
-                org.gitopsrelay.event.EventTypes.PREVIEW_CREATED, "demo", Instant.now(),
+                org.gitopsrelay.event.EventTypes.PREVIEW_CREATED, app, Instant.now(),
                 EventCodec.JSON.createObjectNode().put("url", "https://old.shape.example"));
         publisher.publish(Topics.DEPLOYMENTS, crafted);
         ConsumerRecord<String, String> letter = deadLetters.await(r -> r.value().contains(crafted.id()), WAIT);

@@ -100,9 +100,15 @@ class PushToGitOpsCommitTest {
                 .statusCode(202).extract().path("events[0]");
     }
 
-    private String pushMain(String sha) {
-        return github("push", Fixtures.text(Fixtures.push("github-push-main", sha, Fixtures.nextPushTime())))
-                .statusCode(202).extract().path("events[0]");
+    /**
+     * The value of one series of {@code /q/metrics}, 0 while it is not exported yet: a test compares it before and
+     * after, since other tests of the same application count into it too.
+     */
+    private static double metric(String series) {
+        return RestAssured.get("/q/metrics").asString().lines().filter(line -> line.startsWith(series + " "))
+                // An exemplar may follow the value: "<series> 2.0 # {trace_id=...} 1.0 <time>".
+                .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1).split(" ")[0]))
+                .findFirst().orElse(0);
     }
 
     private JsonNode awaitDeployment(String type, String triggerEvent) {
@@ -384,6 +390,7 @@ class PushToGitOpsCommitTest {
 
     @Test
     void aBrokenAppYamlLeavesOnlyThatAppOutAndIsReported() throws Exception {
+        String app = ownApp();
         Path clone = freshClone();
         Files.createDirectories(clone.resolve("apps/typo"));
         Files.writeString(clone.resolve("apps/typo/app.yaml"), "source: {repo: github.com/example/typo}\n");
@@ -395,32 +402,36 @@ class PushToGitOpsCommitTest {
 
         assertThat(registry.invalidApps()).containsKey("typo");
         assertThat(registry.invalidApps().get("typo")).contains("unknown key 'source.repo'", "source.repository is required");
-        assertThat(registry.app("demo")).isPresent();
+        assertThat(registry.app(app)).isPresent();
         RestAssured.get("/q/metrics").then().statusCode(200)
                 .body(org.hamcrest.Matchers.containsString("relay_apps_invalid{app=\"typo\"} 1.0"));
         deployments.await(r -> EventCodec.decode(r.value()).type().equals(EventTypes.APP_INVALID)
                 && "typo".equals(r.key()), WAIT);
-        String eventId = pushMain(Fixtures.sha());
+        String eventId = push(app, "github-push-main", Fixtures.sha(), Fixtures.nextPushTime());
         awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, eventId);
     }
 
     @Test
-    void aRecordNamingAnAppButComingFromAnotherRepositoryDeploysNothing() {
-        // What ingest would never write: a push of another repository, with the demo app as its subject. Anyone who
-        // can write to the topic could; the handler checks the repository against the app's registered source.
+    void aRecordNamingAnAppButComingFromAnotherRepositoryDeploysNothing() throws Exception {
+        // What ingest would never write: a push of another repository, with the app as its subject. Anyone who can
+        // write to the topic could; the handler checks the repository against the app's registered source.
+        String app = ownApp();
         String sha = Fixtures.sha();
-        GitChange.Push push = new GitChange.Push(SourceRepo.parse("github.com/mallory/demo"), GitChange.RefKind.BRANCH,
-                "main", GitChange.ZERO_SHA, sha, sha, 1, "mallory", Instant.now(), Instant.now(), false, false, false);
-        RelayEvent forged = RelayEvent.of(UUID.randomUUID().toString(), "/webhooks/github", EventTypes.GIT_PUSH, "demo",
+        GitChange.Push push = new GitChange.Push(SourceRepo.parse("github.com/mallory/" + app),
+                GitChange.RefKind.BRANCH, "main", GitChange.ZERO_SHA, sha, sha, 1, "mallory", Instant.now(),
+                Instant.now(), false, false, false);
+        RelayEvent forged = RelayEvent.of(UUID.randomUUID().toString(), "/webhooks/github", EventTypes.GIT_PUSH, app,
                 Instant.now(), EventCodec.toData(push));
+        String wrongSource = "relay_events_handled_total{outcome=\"wrong-source\",type=\"" + EventTypes.GIT_PUSH
+                + "\"}";
+        double before = metric(wrongSource);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(java.util.Map.of("bootstrap.servers",
                 bootstrapServers), new StringSerializer(), new StringSerializer())) {
-            producer.send(new ProducerRecord<>(Topics.GIT_EVENTS, "demo", EventCodec.encode(forged)));
+            producer.send(new ProducerRecord<>(Topics.GIT_EVENTS, app, EventCodec.encode(forged)));
         }
 
-        Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> RestAssured.get("/q/metrics")
-                .asString().contains("relay_events_handled_total{outcome=\"wrong-source\",type=\"" + EventTypes.GIT_PUSH
-                        + "\"}"));
+        Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200))
+                .until(() -> metric(wrongSource) > before);
         assertThat(git(remote(), "log", "--format=%B", "main")).doesNotContain(sha).doesNotContain(forged.id());
     }
 
@@ -444,6 +455,8 @@ class PushToGitOpsCommitTest {
     @Test
     void aPushClaimingAFarFutureTimeCannotMakeTheNextRealPushStale() throws Exception {
         onboardWithStaging("clocky", "resources: []\n");
+        String clamped = "relay_claimed_times_clamped_total{type=\"" + EventTypes.GIT_PUSH + "\"}";
+        double clampedBefore = metric(clamped);
 
         long year2100 = Instant.parse("2100-01-01T00:00:00Z").getEpochSecond();
         String forward = github("push", Fixtures.text(Fixtures.push("github-push-main", Fixtures.sha(), year2100))
@@ -460,8 +473,7 @@ class PushToGitOpsCommitTest {
                 .extract().path("events[0]");
         JsonNode deployment = awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, next);
         assertThat(deployment.path("image").asText()).isEqualTo("registry.example.org/example/clocky:" + sha);
-        RestAssured.get("/q/metrics").then().body(org.hamcrest.Matchers.containsString(
-                "relay_claimed_times_clamped_total{type=\"" + EventTypes.GIT_PUSH + "\"}"));
+        assertThat(metric(clamped)).isGreaterThan(clampedBefore);
     }
 
     @Test
@@ -479,11 +491,12 @@ class PushToGitOpsCommitTest {
     }
 
     @Test
-    void anUnreadableRecordGoesToTheDeadLetterTopicWithItsReason() {
+    void anUnreadableRecordGoesToTheDeadLetterTopicWithItsReason() throws Exception {
+        String app = ownApp();
         String garbage = "not a cloud event " + UUID.randomUUID();
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(java.util.Map.of("bootstrap.servers",
                 bootstrapServers), new StringSerializer(), new StringSerializer())) {
-            producer.send(new ProducerRecord<>(Topics.GIT_EVENTS, "demo", garbage));
+            producer.send(new ProducerRecord<>(Topics.GIT_EVENTS, app, garbage));
         }
 
         ConsumerRecord<String, String> dead = deadLetters.await(r -> garbage.equals(r.value()), WAIT);
@@ -499,22 +512,24 @@ class PushToGitOpsCommitTest {
      */
     @Test
     void aBatchsDeadLettersWaitUntilEveryEarlierRecordIsSettled() throws Exception {
+        String app = ownApp();
         Path away = config.dataDir().resolve("gitops.git.away");
         Files.move(remote(), away);
         String garbage = "not a cloud event " + UUID.randomUUID();
         String eventId = "retried-" + UUID.randomUUID();
         String sha = Fixtures.sha();
         Instant pushedAt = Instant.ofEpochSecond(Fixtures.nextPushTime());
-        GitChange.Push push = new GitChange.Push(SourceRepo.parse("github.com/example/demo"), GitChange.RefKind.BRANCH,
-                "main", GitChange.ZERO_SHA, sha, sha, 1, "alice", pushedAt, pushedAt, false, false, false);
-        RelayEvent event = RelayEvent.of(eventId, "/webhooks/github", EventTypes.GIT_PUSH, "demo", Instant.now(),
+        GitChange.Push push = new GitChange.Push(SourceRepo.parse("github.com/example/" + app),
+                GitChange.RefKind.BRANCH, "main", GitChange.ZERO_SHA, sha, sha, 1, "alice", pushedAt, pushedAt, false,
+                false, false);
+        RelayEvent event = RelayEvent.of(eventId, "/webhooks/github", EventTypes.GIT_PUSH, app, Instant.now(),
                 EventCodec.toData(push));
         try {
             // One produce request: the two records come back to the handlers in one fetch, so in one batch.
             try (KafkaProducer<String, String> producer = new KafkaProducer<>(java.util.Map.of("bootstrap.servers",
                     bootstrapServers, "linger.ms", "100"), new StringSerializer(), new StringSerializer())) {
-                producer.send(new ProducerRecord<>(Topics.GIT_EVENTS, "demo", EventCodec.encode(event)));
-                producer.send(new ProducerRecord<>(Topics.GIT_EVENTS, "demo", garbage));
+                producer.send(new ProducerRecord<>(Topics.GIT_EVENTS, app, EventCodec.encode(event)));
+                producer.send(new ProducerRecord<>(Topics.GIT_EVENTS, app, garbage));
             }
             ConsumerRecord<String, String> last = deadLetters.await(r -> garbage.equals(r.value()), WAIT);
             ConsumerRecord<String, String> first = deadLetters.await(r -> r.value().contains(eventId), WAIT);
@@ -527,21 +542,25 @@ class PushToGitOpsCommitTest {
 
     @Test
     void anEventWhoseGitOpsRemoteStaysUnreachableIsDeadLetteredAfterBoundedRetries() throws Exception {
+        String app = ownApp();
+        String retries = "relay_handler_retries_total{reason=\"git-unavailable\"}";
+        String deadLettered = "relay_dead_letters_total{reason=\"git-unavailable\"}";
+        double retriesBefore = metric(retries);
+        double deadLetteredBefore = metric(deadLettered);
         Path away = config.dataDir().resolve("gitops.git.away");
         Files.move(remote(), away);
         try {
-            String eventId = pushMain(Fixtures.sha());
+            String eventId = push(app, "github-push-main", Fixtures.sha(), Fixtures.nextPushTime());
             ConsumerRecord<String, String> dead = deadLetters.await(r -> r.value().contains(eventId), WAIT);
             assertThat(new String(dead.headers().lastHeader("dead-letter-reason").value(), StandardCharsets.UTF_8))
                     .contains("Cannot");
         } finally {
             Files.move(away, remote());
         }
-        RestAssured.get("/q/metrics").then()
-                .body(org.hamcrest.Matchers.containsString("relay_handler_retries_total{reason=\"git-unavailable\"}"))
-                .body(org.hamcrest.Matchers.containsString("relay_dead_letters_total{reason=\"git-unavailable\"}"));
+        assertThat(metric(retries)).isGreaterThan(retriesBefore);
+        assertThat(metric(deadLettered)).isGreaterThan(deadLetteredBefore);
         // The pipeline carries on once the remote is back.
-        String next = pushMain(Fixtures.sha());
+        String next = push(app, "github-push-main", Fixtures.sha(), Fixtures.nextPushTime());
         awaitDeployment(EventTypes.DEPLOYMENT_COMMITTED, next);
     }
 }

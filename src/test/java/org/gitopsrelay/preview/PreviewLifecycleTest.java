@@ -110,6 +110,16 @@ class PreviewLifecycleTest {
         return TestApps.freshClone(config.dataDir());
     }
 
+    /** An app of the test's own, laid out as the demo app is: no other test's previews or pushes reach it. */
+    private String ownApp(String prefix) throws Exception {
+        return TestApps.onboardLikeDemo(config.dataDir(), registrySync, prefix);
+    }
+
+    /** Delivers a pull request event of {@code app}'s repository (a body of the fixtures); returns its event id. */
+    private static String deliver(String app, String body) {
+        return github("pull_request", TestApps.forApp(app, body)).statusCode(202).extract().path("events[0]");
+    }
+
     private static String kustomize(Path dir) throws Exception {
         Process process = new ProcessBuilder("kubectl", "kustomize", dir.toString()).redirectErrorStream(true).start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -292,41 +302,44 @@ class PreviewLifecycleTest {
     }
 
     @Test
-    void aRedeliveredOpeningMakesNoSecondCommit() {
+    void aRedeliveredOpeningMakesNoSecondCommit() throws Exception {
+        String app = ownApp("redeliver");
         int number = newNumber();
-        String body = pullRequest("opened", number, "feature/x", Fixtures.sha(), false);
+        String body = TestApps.forApp(app, pullRequest("opened", number, "feature/x", Fixtures.sha(), false));
         String delivery = UUID.randomUUID().toString();
         String opened = github("pull_request", body, delivery).statusCode(202).extract().path("events[0]");
         String commit = await(PreviewCreated.class, opened).gitopsCommit();
 
         github("pull_request", body, delivery).statusCode(202);
         github("pull_request", body).statusCode(202);
-        String marker = github("pull_request", pullRequest("opened", newNumber(), "feature/y", Fixtures.sha(), false))
-                .statusCode(202).extract().path("events[0]");
+        String marker = deliver(app, pullRequest("opened", newNumber(), "feature/y", Fixtures.sha(), false));
         String markerCommit = await(PreviewCreated.class, marker).gitopsCommit();
 
-        assertThat(git(config.dataDir().resolve("gitops.git"), "rev-parse", markerCommit + "^").trim())
-                .isEqualTo(commit);
+        // Events of one app are handled in order, and no commit of this app came between the opening and the
+        // marker's: neither delivery of the same opening again committed anything.
+        assertThat(git(config.dataDir().resolve("gitops.git"), "log", "--format=%H", commit + ".." + markerCommit,
+                "--", "apps/" + app).trim()).isEqualTo(markerCommit);
     }
 
     @Test
-    void aRedeliveredPreviewEventIsPublishedAgainUnderItsIdAsItWasThen() {
+    void aRedeliveredPreviewEventIsPublishedAgainUnderItsIdAsItWasThen() throws Exception {
         // An attempt that committed but died before publishing looks, to the next attempt, like this redelivery.
+        String app = ownApp("republish");
         int number = newNumber();
         String sha = Fixtures.sha();
-        String openBody = pullRequest("opened", number, "feature/again", sha, false);
+        String openBody = TestApps.forApp(app, pullRequest("opened", number, "feature/again", sha, false));
         String openDelivery = UUID.randomUUID().toString();
         RelayEvent created = deployments.awaitOutcome(PreviewCreated.class,
                 github("pull_request", openBody, openDelivery).statusCode(202).extract().path("events[0]"), WAIT);
         github("pull_request", openBody, openDelivery).statusCode(202);
-        String closeBody = pullRequest("closed", number, "feature/again", sha, true);
+        String closeBody = TestApps.forApp(app, pullRequest("closed", number, "feature/again", sha, true));
         String closeDelivery = UUID.randomUUID().toString();
         RelayEvent deleted = deployments.awaitOutcome(PreviewDeleted.class,
                 github("pull_request", closeBody, closeDelivery).statusCode(202).extract().path("events[0]"), WAIT);
         github("pull_request", closeBody, closeDelivery).statusCode(202);
         // Events of one app are handled in order: once this one is out, so are the redeliveries' before it.
-        await(PreviewCreated.class, github("pull_request", pullRequest("opened", newNumber(), "feature/marker",
-                Fixtures.sha(), false)).statusCode(202).extract().path("events[0]"));
+        await(PreviewCreated.class, deliver(app, pullRequest("opened", newNumber(), "feature/marker", Fixtures.sha(),
+                false)));
 
         for (RelayEvent original : List.of(created, deleted)) {
             List<RelayEvent> published = deployments.drain(Duration.ZERO).stream()
@@ -340,16 +353,16 @@ class PreviewLifecycleTest {
 
     @Test
     void aHostileBranchNameStaysTextInAnAnnotation() throws Exception {
+        String app = ownApp("hostile");
         int number = newNumber();
         String hostile = "../../envs/production\nnamespace: kube-system";
-        String opened = github("pull_request", pullRequest("opened", number, hostile, Fixtures.sha(), false))
-                .statusCode(202).extract().path("events[0]");
+        String opened = deliver(app, pullRequest("opened", number, hostile, Fixtures.sha(), false));
 
         PreviewCreated created = await(PreviewCreated.class, opened);
 
         assertThat(created.preview().branch()).isEqualTo(hostile);
         Path clone = freshClone();
-        String rendered = kustomize(clone.resolve("apps/demo/previews/pr-" + number));
+        String rendered = kustomize(clone.resolve("apps/" + app + "/previews/pr-" + number));
         try (var docs = new com.fasterxml.jackson.databind.ObjectMapper(
                 new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readerFor(JsonNode.class).readValues(rendered)) {
             int objects = 0;
@@ -357,7 +370,7 @@ class PreviewLifecycleTest {
                 JsonNode object = (JsonNode) docs.nextValue();
                 boolean namespace = object.path("kind").asText().equals("Namespace");
                 assertThat(object.path("metadata").path(namespace ? "name" : "namespace").asText())
-                        .isEqualTo("demo-pr-" + number);
+                        .isEqualTo(app + "-pr-" + number);
                 if (namespace) {
                     assertThat(object.path("metadata").path("annotations").path("gitops-relay.io/branch").asText())
                             .isEqualTo(hostile);
@@ -369,17 +382,20 @@ class PreviewLifecycleTest {
             }
             assertThat(objects).isGreaterThanOrEqualTo(5);
         }
-        assertThat(git(clone, "show", "--stat", "--format=", "HEAD").trim())
-                .startsWith("apps/demo/previews/pr-" + number + "/kustomization.yaml");
+        // The preview's own commit, not HEAD: another app's commit may have come after it. Wide enough for the
+        // whole path of an app with a longer name.
+        assertThat(git(clone, "show", "--stat=200", "--format=", created.gitopsCommit()).trim())
+                .startsWith("apps/" + app + "/previews/pr-" + number + "/kustomization.yaml");
     }
 
     @Test
-    void aPullRequestFromAForkIsNotDeployed() {
+    void aPullRequestFromAForkIsNotDeployed() throws Exception {
+        String app = ownApp("fork");
         ObjectNode body = Fixtures.json("github-pull_request-opened-from-fork");
         body.put("number", newNumber());
-        github("pull_request", Fixtures.text(body)).statusCode(202).body("ignored", equalTo("pull request #"
-                + body.get("number").asInt() + " comes from a fork: app demo does not deploy code from forks"
-                + " (previews.forks)"));
+        github("pull_request", TestApps.forApp(app, Fixtures.text(body))).statusCode(202).body("ignored",
+                equalTo("pull request #" + body.get("number").asInt() + " comes from a fork: app " + app
+                        + " does not deploy code from forks (previews.forks)"));
     }
 
     @Test
@@ -435,33 +451,34 @@ class PreviewLifecycleTest {
     }
 
     @Test
-    void aPreviewWithoutActivityExpiresAtItsTtlAndTheSweepRemovesIt() {
+    void aPreviewWithoutActivityExpiresAtItsTtlAndTheSweepRemovesIt() throws Exception {
+        String app = ownApp("idle");
         int number = newNumber();
-        String opened = github("pull_request", pullRequest("opened", number, "feature/idle", Fixtures.sha(), false))
-                .statusCode(202).extract().path("events[0]");
+        String opened = deliver(app, pullRequest("opened", number, "feature/idle", Fixtures.sha(), false));
         PreviewCreated created = await(PreviewCreated.class, opened);
         java.time.Instant expiresAt = created.preview().expiresAt();
         assertThat(expiresAt).isEqualTo(created.preview().createdAt().plus(Duration.ofDays(7)));
-        String folder = "apps/demo/previews/pr-" + number;
+        String folder = "apps/" + app + "/previews/pr-" + number;
 
         assertThat(sweep.sweep(expiresAt.minusSeconds(60))).doesNotContain(folder);
         assertThat(sweep.sweep(expiresAt.plusSeconds(1))).contains(folder);
 
         var expired = (OutcomeEvent.PreviewExpired) EventCodec.outcome(EventCodec.decode(deployments.await(r -> {
             OutcomeEvent event = EventCodec.outcome(EventCodec.decode(r.value())).orElse(null);
-            return event instanceof OutcomeEvent.PreviewExpired e && ("pr-" + number).equals(e.preview().slug());
+            return event instanceof OutcomeEvent.PreviewExpired e && app.equals(e.preview().app())
+                    && ("pr-" + number).equals(e.preview().slug());
         }, WAIT).value())).orElseThrow();
         assertThat(expired.reason()).startsWith("expired at " + expiresAt);
-        assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "-r", "--name-only", "main", "apps/demo"))
+        assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "-r", "--name-only", "main", "apps/" + app))
                 .doesNotContain("previews/pr-" + number + "/");
     }
 
     @Test
-    void theApiListsLivePreviewsToBearersOfTheToken() {
+    void theApiListsLivePreviewsToBearersOfTheToken() throws Exception {
+        String app = ownApp("api");
         int number = newNumber();
         String sha = Fixtures.sha();
-        String opened = github("pull_request", pullRequest("opened", number, "feature/api", sha, false))
-                .statusCode(202).extract().path("events[0]");
+        String opened = deliver(app, pullRequest("opened", number, "feature/api", sha, false));
         await(PreviewCreated.class, opened);
 
         io.restassured.RestAssured.get("/api/previews").then().statusCode(401)
@@ -469,9 +486,9 @@ class PreviewLifecycleTest {
         io.restassured.RestAssured.given().header("Authorization", "Bearer wrong").get("/api/previews").then()
                 .statusCode(401);
         io.restassured.RestAssured.given().header("Authorization", "Bearer " + RelayTestEnvironment.API_TOKEN)
-                .get("/api/previews/demo").then().statusCode(200)
-                .body("find { it.slug == 'pr-" + number + "' }.url", equalTo("https://pr-" + number
-                        + ".demo.preview.localhost"))
+                .get("/api/previews/" + app).then().statusCode(200)
+                .body("find { it.slug == 'pr-" + number + "' }.url", equalTo("https://pr-" + number + "." + app
+                        + ".preview.localhost"))
                 .body("find { it.slug == 'pr-" + number + "' }.pullRequest", equalTo(number))
                 .body("find { it.slug == 'pr-" + number + "' }.branch", equalTo("feature/api"))
                 .body("find { it.slug == 'pr-" + number + "' }.author", equalTo("bob"))
@@ -551,27 +568,26 @@ class PreviewLifecycleTest {
     }
 
     @Test
-    void aPullRequestClosedBeforeItsOpeningArrivedStaysClosedUntilReopened() {
+    void aPullRequestClosedBeforeItsOpeningArrivedStaysClosedUntilReopened() throws Exception {
+        String app = ownApp("late");
         int number = newNumber();
         String branch = "feature/late";
         long openedAt = Fixtures.nextPushTime();
-        String closed = github("pull_request", pullRequest("closed", number, branch, Fixtures.sha(), false))
-                .statusCode(202).extract().path("events[0]");
-        String lateOpening = github("pull_request", pullRequestAt("opened", number, branch, Fixtures.sha(), openedAt))
-                .statusCode(202).extract().path("events[0]");
-        String marker = github("pull_request", pullRequest("opened", newNumber(), "feature/z", Fixtures.sha(), false))
-                .statusCode(202).extract().path("events[0]");
+        String closed = deliver(app, pullRequest("closed", number, branch, Fixtures.sha(), false));
+        String lateOpening = deliver(app, pullRequestAt("opened", number, branch, Fixtures.sha(), openedAt));
+        String marker = deliver(app, pullRequest("opened", newNumber(), "feature/z", Fixtures.sha(), false));
         await(PreviewCreated.class, marker);
 
         assertThat(closed).isNotEqualTo(lateOpening);
         Path remote = config.dataDir().resolve("gitops.git");
-        assertThat(git(remote, "ls-tree", "-r", "--name-only", "main", "apps/demo")).doesNotContain("pr-" + number + "/");
-        assertThat(git(remote, "show", "main:apps/demo/previews-closed.yaml")).contains("pr-" + number + ":");
+        assertThat(git(remote, "ls-tree", "-r", "--name-only", "main", "apps/" + app))
+                .doesNotContain("pr-" + number + "/");
+        assertThat(git(remote, "show", "main:apps/" + app + "/previews-closed.yaml")).contains("pr-" + number + ":");
 
-        String reopened = github("pull_request", pullRequest("reopened", number, branch, Fixtures.sha(), false))
-                .statusCode(202).extract().path("events[0]");
+        String reopened = deliver(app, pullRequest("reopened", number, branch, Fixtures.sha(), false));
         assertThat(await(PreviewCreated.class, reopened).preview().slug()).isEqualTo("pr-" + number);
-        assertThat(git(remote, "show", "main:apps/demo/previews-closed.yaml")).doesNotContain("pr-" + number + ":");
+        assertThat(git(remote, "show", "main:apps/" + app + "/previews-closed.yaml"))
+                .doesNotContain("pr-" + number + ":");
     }
 
     @Test
@@ -599,20 +615,18 @@ class PreviewLifecycleTest {
     }
 
     @Test
-    void aClosingOlderThanThePreviewsLastActivityRemovesNothing() {
+    void aClosingOlderThanThePreviewsLastActivityRemovesNothing() throws Exception {
+        String app = ownApp("busy");
         int number = newNumber();
         long earlier = Fixtures.nextPushTime();
-        String opened = github("pull_request", pullRequest("opened", number, "feature/busy", Fixtures.sha(), false))
-                .statusCode(202).extract().path("events[0]");
+        String opened = deliver(app, pullRequest("opened", number, "feature/busy", Fixtures.sha(), false));
         await(PreviewCreated.class, opened);
 
-        github("pull_request", pullRequest("closed", number, "feature/busy", Fixtures.sha(), false, earlier))
-                .statusCode(202);
-        String marker = github("pull_request", pullRequest("opened", newNumber(), "feature/m", Fixtures.sha(), false))
-                .statusCode(202).extract().path("events[0]");
+        deliver(app, pullRequest("closed", number, "feature/busy", Fixtures.sha(), false, earlier));
+        String marker = deliver(app, pullRequest("opened", newNumber(), "feature/m", Fixtures.sha(), false));
         await(PreviewCreated.class, marker);
 
-        assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "-r", "--name-only", "main", "apps/demo"))
+        assertThat(git(config.dataDir().resolve("gitops.git"), "ls-tree", "-r", "--name-only", "main", "apps/" + app))
                 .contains("previews/pr-" + number + "/");
     }
 
@@ -656,27 +670,28 @@ class PreviewLifecycleTest {
 
     @Test
     void timesFromTheFutureStoredBeforeTheyWereClampedHoldNoPreviewOpenOrClosed() throws Exception {
+        String app = ownApp("future");
         int number = newNumber();
         String slug = "pr-" + number;
-        await(PreviewCreated.class, github("pull_request", pullRequest("opened", number, "feature/future",
-                Fixtures.sha(), false)).statusCode(202).extract().path("events[0]"));
+        await(PreviewCreated.class, deliver(app, pullRequest("opened", number, "feature/future", Fixtures.sha(),
+                false)));
         int closedLongAgo = newNumber();
         // What an older version could have written: an activity time and a closing time in 2100.
         Path clone = freshClone();
-        Path overlay = clone.resolve("apps/demo/previews/" + slug + "/kustomization.yaml");
+        Path overlay = clone.resolve("apps/" + app + "/previews/" + slug + "/kustomization.yaml");
         Files.writeString(overlay, org.gitopsrelay.gitops.KustomizationFile.parse(Files.readString(overlay))
                 .annotation("updated-at", "2100-01-01T00:00:00Z").toYaml());
-        Files.writeString(clone.resolve("apps/demo/previews-closed.yaml"),
+        Files.writeString(clone.resolve("apps/" + app + "/previews-closed.yaml"),
                 "closed:\n  pr-" + closedLongAgo + ": \"2100-01-01T00:00:00Z\"\n");
         git(clone, "add", "-A");
         git(clone, "commit", "-qm", "Times from the future");
         TestApps.push(clone);
 
-        PreviewDeleted deleted = await(PreviewDeleted.class, github("pull_request", pullRequest("closed", number,
-                "feature/future", Fixtures.sha(), true)).statusCode(202).extract().path("events[0]"));
+        PreviewDeleted deleted = await(PreviewDeleted.class, deliver(app, pullRequest("closed", number,
+                "feature/future", Fixtures.sha(), true)));
         assertThat(deleted.preview().slug()).isEqualTo(slug);
-        await(PreviewCreated.class, github("pull_request", pullRequest("opened", closedLongAgo, "feature/again",
-                Fixtures.sha(), false)).statusCode(202).extract().path("events[0]"));
+        await(PreviewCreated.class, deliver(app, pullRequest("opened", closedLongAgo, "feature/again", Fixtures.sha(),
+                false)));
     }
 
     /**
