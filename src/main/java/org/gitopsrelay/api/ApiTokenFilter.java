@@ -32,9 +32,11 @@ public class ApiTokenFilter {
     }
 
     private final List<Known> known = new ArrayList<>();
+    private final CurrentCaller current;
 
     @Inject
-    public ApiTokenFilter(RelayConfig config) {
+    public ApiTokenFilter(RelayConfig config, CurrentCaller current) {
+        this.current = current;
         config.api().token().filter(token -> !token.isEmpty())
                 .ifPresent(token -> known.add(new Known(new ApiCaller("admin", ApiRole.ADMIN), digest(token))));
         config.api().tokens().forEach((name, named) -> known
@@ -67,6 +69,7 @@ public class ApiTokenFilter {
                     .build();
         }
         request.setProperty(CALLER, caller);
+        current.set(caller);
         return null;
     }
 

@@ -49,6 +49,10 @@ public class DeployPushToEnvironment {
 
     private static final Logger LOG = Logger.getLogger(DeployPushToEnvironment.class);
 
+    /** The annotations a deployment, a promotion or a rollback writes in an overlay (under gitops-relay.io/). */
+    static final List<String> DEPLOYMENT_ANNOTATIONS = List.of("source-commit", "source-ref", "source-time", "event",
+            "promoted-from", "rolled-back-from", "requested-by");
+
     /** What planning decided for one environment. */
     enum Decision {
         DEPLOY,
@@ -305,7 +309,7 @@ public class DeployPushToEnvironment {
      * make the next check of another look new. Kustomize writes a tag into image fields only, unless a replacement or
      * a generator reads it, which the check looks for before it keeps a pass.
      */
-    private static Map<String, byte[]> standIns(Snapshot snapshot, AppSpec app, String path, String edited) {
+    static Map<String, byte[]> standIns(Snapshot snapshot, AppSpec app, String path, String edited) {
         Map<String, byte[]> standIns = new HashMap<>();
         for (String env : snapshot.folders(app.folder() + "/envs")) {
             String overlay = app.folder() + "/envs/" + env + "/kustomization.yaml";
@@ -321,7 +325,7 @@ public class DeployPushToEnvironment {
             if (file.imageTag(app.imageName()).isPresent()) {
                 file.image(app.imageName(), app.image(), "tag");
             }
-            for (String annotation : List.of("source-commit", "source-ref", "source-time", "event")) {
+            for (String annotation : DEPLOYMENT_ANNOTATIONS) {
                 file.annotation(annotation, null);
             }
             return Optional.of(file.toYaml().getBytes(java.nio.charset.StandardCharsets.UTF_8));

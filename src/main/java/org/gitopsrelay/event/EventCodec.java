@@ -65,6 +65,11 @@ public final class EventCodec {
         };
     }
 
+    /** The action an event on relay.git-events carries, when it is one (not a git change). */
+    public static java.util.Optional<EnvironmentAction> action(RelayEvent event) {
+        return EnvironmentAction.classOf(event.type()).map(type -> fromData(event, type));
+    }
+
     /**
      * The outcome an event on relay.deployments carries; empty for a type this version does not publish (a newer
      * producer's), which readers skip.

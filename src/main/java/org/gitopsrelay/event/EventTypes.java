@@ -9,6 +9,12 @@ public final class EventTypes {
 
     public static final String DEPLOYMENT_COMMITTED = "relay.deployment.committed";
     public static final String DEPLOYMENT_FAILED = "relay.deployment.failed";
+    /** An environment was returned to an image it ran before: counted as a change failure. */
+    public static final String DEPLOYMENT_ROLLEDBACK = "relay.deployment.rolledback";
+
+    /** Actions asked for through the API, on relay.git-events ({@link EnvironmentAction}). */
+    public static final String PROMOTION_REQUESTED = "relay.promotion.requested";
+    public static final String ROLLBACK_REQUESTED = "relay.rollback.requested";
 
     public static final String PREVIEW_CREATED = "relay.preview.created";
     public static final String PREVIEW_UPDATED = "relay.preview.updated";

@@ -51,6 +51,19 @@ public sealed interface OutcomeEvent {
         }
     }
 
+    /**
+     * An environment was returned to {@code image}, which it ran before, from {@code fromImage}: the GitOps commit is
+     * pushed. A change failure for DORA (the version rolled back from failed), and a deployment.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record DeploymentRolledBack(String app, String environment, String image, String fromImage, String sourceCommit,
+            String requestedBy, String gitopsCommit, String triggerEvent) implements OutcomeEvent {
+        @Override
+        public String type() {
+            return EventTypes.DEPLOYMENT_ROLLEDBACK;
+        }
+    }
+
     /** Shared by the preview events: the preview is in {@code preview}, as {@code GET /api/previews} shows it. */
     sealed interface PreviewEvent extends OutcomeEvent {
         Preview preview();
@@ -126,6 +139,7 @@ public sealed interface OutcomeEvent {
         return Optional.ofNullable(switch (type) {
             case EventTypes.DEPLOYMENT_COMMITTED -> DeploymentCommitted.class;
             case EventTypes.DEPLOYMENT_FAILED -> DeploymentFailed.class;
+            case EventTypes.DEPLOYMENT_ROLLEDBACK -> DeploymentRolledBack.class;
             case EventTypes.PREVIEW_CREATED -> PreviewCreated.class;
             case EventTypes.PREVIEW_UPDATED -> PreviewUpdated.class;
             case EventTypes.PREVIEW_DELETED -> PreviewDeleted.class;

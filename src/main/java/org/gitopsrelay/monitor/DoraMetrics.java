@@ -47,7 +47,24 @@ public final class DoraMetrics {
             deployed(committed, at);
         } else if (event instanceof DeploymentFailed failed) {
             failed(failed, at);
+        } else if (event instanceof OutcomeEvent.DeploymentRolledBack rolledBack) {
+            rolledBack(rolledBack, at);
         }
+    }
+
+    /**
+     * A rollback says the version it left failed: a change failure, open from now until the next deployment that is
+     * not a rollback. The rollback itself is a deployment.
+     */
+    private void rolledBack(OutcomeEvent.DeploymentRolledBack event, Instant at) {
+        String app = event.app();
+        String environment = event.environment();
+        if (ledger.failingSince(app, environment).isEmpty()) {
+            ledger.failed(app, environment, at);
+        }
+        metrics.counter(RelayMetrics.DORA_DEPLOYMENTS, "app", app, "environment", environment, "outcome", "committed")
+                .increment();
+        metrics.counter(RelayMetrics.DORA_CHANGE_FAILURES, "app", app, "environment", environment).increment();
     }
 
     // The ledger first: if Kafka fails there, nothing is counted yet and the whole event can be tried again.

@@ -15,6 +15,7 @@ import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.OutcomeEvent.AppInvalid;
 import org.gitopsrelay.event.OutcomeEvent.DeploymentCommitted;
 import org.gitopsrelay.event.OutcomeEvent.DeploymentFailed;
+import org.gitopsrelay.event.OutcomeEvent.DeploymentRolledBack;
 import org.gitopsrelay.event.OutcomeEvent.PreviewCreated;
 import org.gitopsrelay.event.OutcomeEvent.PreviewDeleted;
 import org.gitopsrelay.event.OutcomeEvent.PreviewEvent;
@@ -56,6 +57,11 @@ final class NotificationText {
             return new Message(":x: **" + d.app() + "** deployment to " + code(d.environment(), SHORT) + " failed ("
                     + code(d.reason(), SHORT) + "): nothing was committed", deploymentCard(d.sourceCommit(),
                             d.sourceRef(), d.pusher(), null) + "\n" + Markdown.block(d.error(), ERROR), Message.RED);
+        }
+        if (event instanceof DeploymentRolledBack d) {
+            return new Message(":rewind: **" + d.app() + "** " + code(d.environment(), SHORT) + " rolled back to "
+                    + code(d.image(), 200) + " from " + code(d.fromImage(), 200), "Asked by: " + plain(d.requestedBy(),
+                            SHORT) + gitopsSuffix(d.gitopsCommit()), Message.ORANGE);
         }
         if (event instanceof PreviewCreated p) {
             return new Message(":rocket: Preview " + code(p.preview().slug(), SHORT) + " of **" + p.app()

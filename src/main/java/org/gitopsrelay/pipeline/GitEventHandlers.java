@@ -16,8 +16,10 @@ import org.gitopsrelay.app.AppSpec;
 import org.gitopsrelay.app.RegistrySync;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.deploy.DeployPushToEnvironment;
+import org.gitopsrelay.deploy.EnvironmentActions;
 import org.gitopsrelay.deploy.Routing;
 import org.gitopsrelay.event.ClaimedTimes;
+import org.gitopsrelay.event.EnvironmentAction;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.GitChange;
 import org.gitopsrelay.event.RelayEvent;
@@ -43,6 +45,7 @@ public class GitEventHandlers {
     private final AppRegistry registry;
     private final RegistrySync registrySync;
     private final DeployPushToEnvironment deployPush;
+    private final EnvironmentActions environmentActions;
     private final OpenPreview openPreview;
     private final ClosePreview closePreview;
     private final EventPublisher publisher;
@@ -52,11 +55,12 @@ public class GitEventHandlers {
 
     @Inject
     public GitEventHandlers(AppRegistry registry, RegistrySync registrySync, DeployPushToEnvironment deployPush,
-            OpenPreview openPreview, ClosePreview closePreview, EventPublisher publisher, MeterRegistry metrics,
+            EnvironmentActions environmentActions, OpenPreview openPreview, ClosePreview closePreview, EventPublisher publisher, MeterRegistry metrics,
             RelayConfig config, Clock clock) {
         this.registry = registry;
         this.registrySync = registrySync;
         this.deployPush = deployPush;
+        this.environmentActions = environmentActions;
         this.openPreview = openPreview;
         this.closePreview = closePreview;
         this.publisher = publisher;
@@ -97,6 +101,68 @@ public class GitEventHandlers {
      * they cannot overtake it when it is retried. Returns what became of each event, in order.
      */
     public List<Handled> handleAll(List<RelayEvent> events) {
+        // An action (a promotion, a rollback) reads what the pushes before it did and is read by those after it:
+        // the batch is cut around it, so that everything applies in Kafka's order.
+        for (int i = 0; i < events.size(); i++) {
+            Optional<EnvironmentAction> action = actionOf(events.get(i));
+            if (action.isPresent()) {
+                List<Handled> handled = new ArrayList<>(handleChanges(events.subList(0, i)));
+                handled.add(handleAction(events.get(i), action.get()));
+                handled.addAll(handleAll(events.subList(i + 1, events.size())));
+                return handled;
+            }
+        }
+        return handleChanges(events);
+    }
+
+    private static Optional<EnvironmentAction> actionOf(RelayEvent event) {
+        try {
+            return EventCodec.action(event);
+        } catch (IllegalArgumentException e) {
+            // Unreadable: left to the change path, which dead-letters it with its reason.
+            return Optional.empty();
+        }
+    }
+
+    /** An action asked for through the API, applied on its own; its outcome published before it counts as done. */
+    private Handled handleAction(RelayEvent event, EnvironmentAction action) {
+        long started = System.nanoTime();
+        Optional<AppSpec> app = registry.app(event.app());
+        if (app.isEmpty() || !app.get().name().equals(action.app())) {
+            handled(event, action.target(), "ignored", started);
+            LOG.warnf("Action %s is for app %s, which is not registered (or not the record's subject): ignored",
+                    event.id(), action.app());
+            return new Handled.Done();
+        }
+        try {
+            Optional<RelayEvent> outcome = environmentActions.handle(event, app.get(), action);
+            if (outcome.isPresent()) {
+                publisher.publish(Topics.DEPLOYMENTS, outcome.get());
+            }
+            handled(event, action.target(), outcome.isPresent() ? "committed" : "unchanged", started);
+            try {
+                registrySync.refreshFromCache();
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "Cannot refresh the app registry from the GitOps cache after action %s", event.id());
+            }
+            return new Handled.Done();
+        } catch (EnvironmentActions.Refused refused) {
+            try {
+                publisher.publish(Topics.DEPLOYMENTS, refused.event());
+            } catch (RelayException e) {
+                return new Handled.Failed(e);
+            }
+            handled(event, action.target(), "failed", started);
+            return new Handled.Failed(refused.error());
+        } catch (RuntimeException e) {
+            return new Handled.Failed(RelayException.of(e));
+        }
+    }
+
+    private List<Handled> handleChanges(List<RelayEvent> events) {
+        if (events.isEmpty()) {
+            return List.of();
+        }
         long started = System.nanoTime();
         List<Handled> handled = new ArrayList<>(java.util.Collections.nCopies(events.size(), new Handled.Done()));
         List<Routed> routed = new ArrayList<>();

@@ -1,0 +1,195 @@
+package org.gitopsrelay.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.gitopsrelay.testing.GitCli.git;
+import static org.gitopsrelay.testing.Webhooks.github;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.time.Duration;
+
+import jakarta.inject.Inject;
+
+import org.gitopsrelay.app.RegistrySync;
+import org.gitopsrelay.config.RelayConfig;
+import org.gitopsrelay.event.EventCodec;
+import org.gitopsrelay.event.EventTypes;
+import org.gitopsrelay.event.OutcomeEvent;
+import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.testing.EventsDoc;
+import org.gitopsrelay.testing.Fixtures;
+import org.gitopsrelay.testing.RelayTestEnvironment;
+import org.gitopsrelay.testing.TestApps;
+import org.gitopsrelay.testing.TopicReader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.specification.RequestSpecification;
+
+/**
+ * Promotions and rollbacks end to end: the API call, the event on the real broker, the handler, real Kustomize and
+ * Git, the outcome on relay.deployments, and the commit as {@code git log} shows it.
+ */
+@QuarkusTest
+@QuarkusTestResource(RelayTestEnvironment.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EnvironmentActionsTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @Inject
+    RelayConfig config;
+
+    @Inject
+    RegistrySync registrySync;
+
+    private TopicReader deployments;
+
+    @BeforeAll
+    void readTopics() {
+        deployments = new TopicReader(Topics.DEPLOYMENTS);
+    }
+
+    @AfterAll
+    void closeReaders() {
+        EventsDoc.checkAgainstRealRecords(deployments.drain(Duration.ZERO));
+        deployments.close();
+    }
+
+    private static RequestSpecification as(String token) {
+        return given().header("Authorization", "Bearer " + token).contentType("application/json");
+    }
+
+    private RelayEvent outcomeOf(String triggerEvent) {
+        return EventCodec.decode(deployments.await(record -> triggerEvent.equals(
+                EventCodec.decode(record.value()).data().path("triggerEvent").asText()), WAIT).value());
+    }
+
+    private void deployToStaging(String app, String sha) {
+        String eventId = github("push", TestApps.forApp(app,
+                Fixtures.text(Fixtures.push("github-push-main", sha, Fixtures.nextPushTime()))))
+                .statusCode(202).extract().path("events[0]");
+        assertThat(outcomeOf(eventId).type()).isEqualTo(EventTypes.DEPLOYMENT_COMMITTED);
+    }
+
+    private String overlayLog(String app, String env) {
+        return git(TestApps.freshClone(config.dataDir()), "log", "-1", "--format=%B", "--",
+                "apps/" + app + "/envs/" + env + "/kustomization.yaml");
+    }
+
+    @Test
+    void aPromotionDeploysTheImageStagingRunsToProductionNamingWhoAsked() throws Exception {
+        String app = TestApps.onboardLikeDemo(config.dataDir(), registrySync, "promote");
+        String sha = Fixtures.sha();
+        deployToStaging(app, sha);
+
+        String id = as(RelayTestEnvironment.DEPLOYER_TOKEN).body("{\"from\":\"staging\",\"to\":\"production\"}")
+                .post("/api/apps/" + app + "/promotions").then().statusCode(202)
+                .body("environment", equalTo("production")).body("requestedBy", equalTo("releasebot"))
+                .extract().path("events[0]");
+
+        RelayEvent outcome = outcomeOf(id);
+        OutcomeEvent.DeploymentCommitted committed = EventCodec.fromData(outcome,
+                OutcomeEvent.DeploymentCommitted.class);
+        assertThat(committed.environment()).isEqualTo("production");
+        assertThat(committed.image()).isEqualTo("registry.example.org/example/" + app + ":" + sha);
+        assertThat(committed.sourceCommit()).isEqualTo(sha);
+        assertThat(committed.pusher()).isEqualTo("releasebot");
+        assertThat(overlayLog(app, "production")).isEqualTo("Promote " + app + " staging → production: "
+                + "registry.example.org/example/" + app + ":" + sha + " (was latest)\n\n"
+                + "Requested by: releasebot\n"
+                + "Source: github.com/example/" + app + "@" + sha + " (refs/heads/main)\n\n"
+                + "Relay-Event: " + id + "\n\n");
+        as(RelayTestEnvironment.VIEWER_TOKEN).get("/api/apps/" + app + "/environments").then().statusCode(200)
+                .body("find { it.name == 'production' }.image", equalTo(committed.image()))
+                .body("find { it.name == 'production' }.event", equalTo(id));
+
+        // Asked again with the same Idempotency-Key (a bot that did not see the 202): the same event, no new commit.
+        String first = as(RelayTestEnvironment.DEPLOYER_TOKEN).header("Idempotency-Key", "release-42")
+                .body("{\"from\":\"staging\",\"to\":\"production\"}").post("/api/apps/" + app + "/promotions")
+                .then().statusCode(202).extract().path("events[0]");
+        String again = as(RelayTestEnvironment.DEPLOYER_TOKEN).header("Idempotency-Key", "release-42")
+                .body("{\"from\":\"staging\",\"to\":\"production\"}").post("/api/apps/" + app + "/promotions")
+                .then().statusCode(202).extract().path("events[0]");
+        assertThat(again).isEqualTo(first);
+        assertThat(overlayLog(app, "production")).as("production already ran that image").contains(id);
+    }
+
+    @Test
+    void aRollbackReturnsToThePreviousImageAndCountsAsAChangeFailure() throws Exception {
+        String app = TestApps.onboardLikeDemo(config.dataDir(), registrySync, "rollback");
+        String good = Fixtures.sha();
+        String bad = Fixtures.sha();
+        deployToStaging(app, good);
+        deployToStaging(app, bad);
+
+        String id = as(RelayTestEnvironment.DEPLOYER_TOKEN).post("/api/apps/" + app + "/environments/staging/rollback")
+                .then().statusCode(202).extract().path("events[0]");
+
+        RelayEvent outcome = outcomeOf(id);
+        assertThat(outcome.type()).isEqualTo(EventTypes.DEPLOYMENT_ROLLEDBACK);
+        var rolledBack = EventCodec.fromData(outcome, OutcomeEvent.DeploymentRolledBack.class);
+        assertThat(rolledBack.image()).isEqualTo("registry.example.org/example/" + app + ":" + good);
+        assertThat(rolledBack.fromImage()).isEqualTo("registry.example.org/example/" + app + ":" + bad);
+        assertThat(rolledBack.requestedBy()).isEqualTo("releasebot");
+        assertThat(rolledBack.sourceCommit()).isEqualTo(good);
+        assertThat(overlayLog(app, "staging")).startsWith("Roll back " + app + " staging: registry.example.org/example/"
+                + app + ":" + good + " (was " + bad + ")\n\nRequested by: releasebot\n");
+        String metrics = given().get("/q/metrics").then().extract().asString();
+        assertThat(metrics).containsPattern("relay_dora_change_failures_total\\{app=\"" + app
+                + "\",environment=\"staging\"[^}]*} 1\\.0");
+
+        // Forward again, to a tag of its history.
+        String forward = as(RelayTestEnvironment.DEPLOYER_TOKEN).body("{\"tag\":\"" + bad + "\"}")
+                .post("/api/apps/" + app + "/environments/staging/rollback").then().statusCode(202)
+                .extract().path("events[0]");
+        assertThat(EventCodec.fromData(outcomeOf(forward), OutcomeEvent.DeploymentRolledBack.class).image())
+                .endsWith(":" + bad);
+    }
+
+    @Test
+    void aRollbackToAnImageTheEnvironmentNeverRanFailsAndCommitsNothing() throws Exception {
+        String app = TestApps.onboardLikeDemo(config.dataDir(), registrySync, "norollback");
+        deployToStaging(app, Fixtures.sha());
+        String before = overlayLog(app, "staging");
+
+        String id = as(RelayTestEnvironment.DEPLOYER_TOKEN).body("{\"tag\":\"v9.9.9\"}")
+                .post("/api/apps/" + app + "/environments/staging/rollback").then().statusCode(202)
+                .extract().path("events[0]");
+
+        RelayEvent outcome = outcomeOf(id);
+        assertThat(outcome.type()).isEqualTo(EventTypes.DEPLOYMENT_FAILED);
+        var failed = EventCodec.fromData(outcome, OutcomeEvent.DeploymentFailed.class);
+        assertThat(failed.reason()).isEqualTo("invalid-change");
+        assertThat(failed.error()).startsWith("Cannot roll back to v9.9.9: it is not among the images");
+        assertThat(overlayLog(app, "staging")).isEqualTo(before);
+    }
+
+    @Test
+    void actionsNeedTheDeployRoleAKnownAppAndEnvironmentsAndASaneBody() throws Exception {
+        String app = TestApps.onboardLikeDemo(config.dataDir(), registrySync, "checked");
+        String promotions = "/api/apps/" + app + "/promotions";
+
+        as(RelayTestEnvironment.VIEWER_TOKEN).body("{\"from\":\"staging\",\"to\":\"production\"}").post(promotions)
+                .then().statusCode(403).body("error", equalTo("The token 'viewer' has the read role; POST "
+                        + promotions + " needs deploy"));
+        as(RelayTestEnvironment.DEPLOYER_TOKEN).body("{\"from\":\"staging\",\"to\":\"production\"}")
+                .post("/api/apps/nope/promotions").then().statusCode(404)
+                .body("error", equalTo("No app named 'nope' is registered"));
+        as(RelayTestEnvironment.DEPLOYER_TOKEN).body("{\"from\":\"staging\",\"to\":\"qa\"}").post(promotions)
+                .then().statusCode(404).body("error", equalTo("App " + app + " has no environment 'qa'"));
+        as(RelayTestEnvironment.DEPLOYER_TOKEN).body("{\"from\":\"staging\",\"to\":\"staging\"}").post(promotions)
+                .then().statusCode(400);
+        as(RelayTestEnvironment.DEPLOYER_TOKEN).body("{\"from\":\"staging\"}").post(promotions).then()
+                .statusCode(400).body("error", equalTo("A promotion names 'from' and 'to' environments"));
+        as(RelayTestEnvironment.DEPLOYER_TOKEN).body("{\"tag\":\"../../etc\"}")
+                .post("/api/apps/" + app + "/environments/staging/rollback").then().statusCode(400);
+        as(RelayTestEnvironment.DEPLOYER_TOKEN).header("Idempotency-Key", "not a token")
+                .post("/api/apps/" + app + "/environments/staging/rollback").then().statusCode(400);
+    }
+}
