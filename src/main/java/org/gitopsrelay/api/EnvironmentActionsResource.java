@@ -104,6 +104,19 @@ public class EnvironmentActionsResource {
         return accept(app, new EnvironmentAction.Rollback(app.name(), env, tag, caller.get().name()), key);
     }
 
+    @POST
+    @Blocking
+    @Path("/environments/{env}/restart")
+    @Operation(summary = "Restart an environment's pods (a new restarted-at annotation on its Deployments)")
+    public Response restart(@PathParam("app") String name, @PathParam("env") String env,
+            @HeaderParam("Idempotency-Key") String key) {
+        AppSpec app = app(name);
+        environment(app, env);
+        // Whole seconds: the annotation reads as a time to a person, and a retry of the same key writes the same.
+        Instant at = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        return accept(app, new EnvironmentAction.Restart(app.name(), env, at, caller.get().name()), key);
+    }
+
     private Response accept(AppSpec app, EnvironmentAction action, String key) {
         if (key != null && !IDEMPOTENCY_KEY.matcher(key).matches()) {
             throw problem(400, "The Idempotency-Key header is not a plain token");

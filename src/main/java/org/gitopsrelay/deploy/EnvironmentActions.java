@@ -30,6 +30,10 @@ import org.gitopsrelay.shared.RelayException;
 import org.gitopsrelay.shared.RelayException.Reason;
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 /**
  * Promotions and rollbacks asked for through the API: each sets one environment's image in its overlay to one that
  * is already known (the one another environment runs, or one the environment ran before), checks that the overlay
@@ -40,6 +44,8 @@ import org.jboss.logging.Logger;
 public class EnvironmentActions {
 
     private static final Logger LOG = Logger.getLogger(EnvironmentActions.class);
+    /** The pod-template annotation a restart sets. */
+    static final String RESTARTED_AT = "gitops-relay.io/restarted-at";
     /** How many of an environment's past deployments a rollback may go back to. */
     static final int ROLLBACK_REACH = 50;
 
@@ -112,7 +118,10 @@ public class EnvironmentActions {
         LOG.infof("%s of %s/%s by %s: %s, GitOps commit %s (event %s)", trigger.type(), app.name(), env.name(),
                 action.requestedBy(), image, commit, trigger.id());
         OutcomeEvent data;
-        if (action instanceof EnvironmentAction.Rollback) {
+        if (action instanceof EnvironmentAction.Restart restart) {
+            data = new OutcomeEvent.DeploymentRestarted(app.name(), env.name(), image, restart.at(),
+                    action.requestedBy(), commit, trigger.id());
+        } else if (action instanceof EnvironmentAction.Rollback) {
             data = new OutcomeEvent.DeploymentRolledBack(app.name(), env.name(), image,
                     planned.fromTag() == null ? null : app.image() + ":" + planned.fromTag(), planned.sourceCommit(),
                     action.requestedBy(), commit, trigger.id());
@@ -156,6 +165,9 @@ public class EnvironmentActions {
             return Plan.nothing(Planned.as(Decision.SUPERSEDED, overlay, app.imageName()));
         }
         String current = overlay.imageTag(app.imageName()).orElse(null);
+        if (action instanceof EnvironmentAction.Restart restart) {
+            return restart(snapshot, trigger, app, env, path, overlay, restart);
+        }
         KustomizationFile source;
         String why;
         if (action instanceof EnvironmentAction.Promote promote) {
@@ -194,6 +206,42 @@ public class EnvironmentActions {
                 + "Requested by: " + CommitText.oneLine(action.requestedBy())
                 + source.annotation("source-commit").map(commit -> "\nSource: " + app.source() + "@" + commit
                         + source.annotation("source-ref").map(ref -> " (" + ref + ")").orElse("")).orElse("");
+        return Plan.commit(Planned.as(Decision.APPLY, overlay, app.imageName()),
+                new PlannedCommit(edit, message, List.of(trigger.id())));
+    }
+
+    /**
+     * Sets the restart annotation on the pod template of every Deployment of the overlay, through one patch of the
+     * relay's own (found again by the annotation it sets): a new value rolls the pods, as {@code kubectl rollout
+     * restart} does, but through Git.
+     */
+    private Plan<Planned> restart(Snapshot snapshot, RelayEvent trigger, AppSpec app, EnvironmentSpec env,
+            String path, KustomizationFile overlay, EnvironmentAction.Restart restart) {
+        String at = restart.at().toString();
+        String patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: any\nspec:\n  template:\n"
+                + "    metadata:\n      annotations:\n        " + RESTARTED_AT + ": \"" + at + "\"\n";
+        ArrayNode patches = overlay.tree().withArray("patches");
+        ObjectNode own = null;
+        for (JsonNode entry : patches) {
+            if (entry instanceof ObjectNode object
+                    && object.path("patch").asText("").contains(RESTARTED_AT)) {
+                own = object;
+            }
+        }
+        if (own == null) {
+            own = patches.addObject();
+        }
+        own.removeAll();
+        own.putObject("target").put("kind", "Deployment");
+        own.put("patch", patch);
+        overlay.annotation("event", trigger.id()).annotation("requested-by", restart.requestedBy());
+        String edited = overlay.toYaml();
+        TreeEdit edit = new TreeEdit().write(path, edited);
+        String tag = overlay.imageTag(app.imageName()).orElse("");
+        overlayCheck.check(snapshot, app.folder(), edit, env.overlayDir(app.name()),
+                DeployPushToEnvironment.standIns(snapshot, app, path, edited), tag);
+        String message = "Restart " + app.name() + " " + env.name() + " (" + app.image() + ":" + tag + ")\n\n"
+                + "Requested by: " + CommitText.oneLine(restart.requestedBy()) + "\nRestarted at: " + at;
         return Plan.commit(Planned.as(Decision.APPLY, overlay, app.imageName()),
                 new PlannedCommit(edit, message, List.of(trigger.id())));
     }

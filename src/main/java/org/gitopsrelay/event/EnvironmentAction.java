@@ -52,11 +52,30 @@ public sealed interface EnvironmentAction {
         }
     }
 
+    /**
+     * Restart {@code environment}'s pods: a {@code gitops-relay.io/restarted-at} annotation on its Deployments' pod
+     * template, set to {@code at} (when the API accepted the request, so that every attempt writes the same).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Restart(String app, String environment, java.time.Instant at, String requestedBy)
+            implements EnvironmentAction {
+        @Override
+        public String target() {
+            return environment;
+        }
+
+        @Override
+        public String type() {
+            return EventTypes.RESTART_REQUESTED;
+        }
+    }
+
     /** The action an event of one of these types carries; empty for any other type. */
     static java.util.Optional<Class<? extends EnvironmentAction>> classOf(String type) {
         return java.util.Optional.ofNullable(switch (type) {
             case EventTypes.PROMOTION_REQUESTED -> Promote.class;
             case EventTypes.ROLLBACK_REQUESTED -> Rollback.class;
+            case EventTypes.RESTART_REQUESTED -> Restart.class;
             default -> null;
         });
     }

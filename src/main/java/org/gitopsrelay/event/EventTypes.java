@@ -15,6 +15,9 @@ public final class EventTypes {
     /** Actions asked for through the API, on relay.git-events ({@link EnvironmentAction}). */
     public static final String PROMOTION_REQUESTED = "relay.promotion.requested";
     public static final String ROLLBACK_REQUESTED = "relay.rollback.requested";
+    public static final String RESTART_REQUESTED = "relay.restart.requested";
+    /** An environment's pods were told to restart (a new pod-template annotation); not a deployment. */
+    public static final String DEPLOYMENT_RESTARTED = "relay.deployment.restarted";
 
     public static final String PREVIEW_CREATED = "relay.preview.created";
     public static final String PREVIEW_UPDATED = "relay.preview.updated";

@@ -64,6 +64,16 @@ public sealed interface OutcomeEvent {
         }
     }
 
+    /** An environment's pods restart: its overlay's restart annotation is {@code restartedAt}, and pushed. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record DeploymentRestarted(String app, String environment, String image, Instant restartedAt, String requestedBy,
+            String gitopsCommit, String triggerEvent) implements OutcomeEvent {
+        @Override
+        public String type() {
+            return EventTypes.DEPLOYMENT_RESTARTED;
+        }
+    }
+
     /** Shared by the preview events: the preview is in {@code preview}, as {@code GET /api/previews} shows it. */
     sealed interface PreviewEvent extends OutcomeEvent {
         Preview preview();
@@ -140,6 +150,7 @@ public sealed interface OutcomeEvent {
             case EventTypes.DEPLOYMENT_COMMITTED -> DeploymentCommitted.class;
             case EventTypes.DEPLOYMENT_FAILED -> DeploymentFailed.class;
             case EventTypes.DEPLOYMENT_ROLLEDBACK -> DeploymentRolledBack.class;
+            case EventTypes.DEPLOYMENT_RESTARTED -> DeploymentRestarted.class;
             case EventTypes.PREVIEW_CREATED -> PreviewCreated.class;
             case EventTypes.PREVIEW_UPDATED -> PreviewUpdated.class;
             case EventTypes.PREVIEW_DELETED -> PreviewDeleted.class;

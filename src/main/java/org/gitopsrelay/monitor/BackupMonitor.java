@@ -157,6 +157,10 @@ public class BackupMonitor {
     private AtomicLong gauge(String app, String environment, long seconds) {
         return lastSuccess.computeIfAbsent(app + "/" + environment, key -> {
             AtomicLong value = new AtomicLong(seconds);
+            // Replaces a gauge an earlier start in this JVM left (tests restart the application), which would keep
+            // reading that start's value.
+            metrics.find(RelayMetrics.BACKUP_LAST_SUCCESS).tag("app", app).tag("environment", environment).meters()
+                    .forEach(metrics::remove);
             Gauge.builder(RelayMetrics.BACKUP_LAST_SUCCESS, value, AtomicLong::get).tag("app", app)
                     .tag("environment", environment).register(metrics);
             return value;

@@ -47,6 +47,7 @@ public class ConsumerLag {
     static final Map<String, String> GROUPS = Map.of(
             "gitops-relay-handlers", Topics.GIT_EVENTS,
             "gitops-relay-monitor", Topics.DEPLOYMENTS,
+            "gitops-relay-backups-monitor", Topics.BACKUPS,
             "gitops-relay-notifier", Topics.DEPLOYMENTS,
             "gitops-relay-notifier-replay", Topics.NOTIFIER_REPLAY);
 
@@ -128,6 +129,9 @@ public class ConsumerLag {
 
     private AtomicLong register(String group) {
         AtomicLong value = new AtomicLong();
+        // A gauge of the same name and tags left by an earlier start in this JVM (tests restart the application)
+        // would keep reading that start's value, so the new one replaces it.
+        metrics.find(RelayMetrics.CONSUMER_LAG).tag("group", group).meters().forEach(metrics::remove);
         Gauge.builder(RelayMetrics.CONSUMER_LAG, value, AtomicLong::get).tag("group", group)
                 .description("Records the consumer group has not committed yet").register(metrics);
         return value;

@@ -15,6 +15,7 @@ import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.OutcomeEvent.AppInvalid;
 import org.gitopsrelay.event.OutcomeEvent.DeploymentCommitted;
 import org.gitopsrelay.event.OutcomeEvent.DeploymentFailed;
+import org.gitopsrelay.event.OutcomeEvent.DeploymentRestarted;
 import org.gitopsrelay.event.OutcomeEvent.DeploymentRolledBack;
 import org.gitopsrelay.event.OutcomeEvent.PreviewCreated;
 import org.gitopsrelay.event.OutcomeEvent.PreviewDeleted;
@@ -62,6 +63,11 @@ final class NotificationText {
             return new Message(":rewind: **" + d.app() + "** " + code(d.environment(), SHORT) + " rolled back to "
                     + code(d.image(), 200) + " from " + code(d.fromImage(), 200), "Asked by: " + plain(d.requestedBy(),
                             SHORT) + gitopsSuffix(d.gitopsCommit()), Message.ORANGE);
+        }
+        if (event instanceof DeploymentRestarted d) {
+            return new Message(":arrows_counterclockwise: **" + d.app() + "** " + code(d.environment(), SHORT)
+                    + " restarts (" + code(d.image(), 200) + ")", "Asked by: " + plain(d.requestedBy(), SHORT)
+                            + gitopsSuffix(d.gitopsCommit()), Message.BLUE);
         }
         if (event instanceof PreviewCreated p) {
             return new Message(":rocket: Preview " + code(p.preview().slug(), SHORT) + " of **" + p.app()

@@ -20,6 +20,7 @@ import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.testing.EventsDoc;
 import org.gitopsrelay.testing.Fixtures;
 import org.gitopsrelay.testing.RelayTestEnvironment;
+import org.gitopsrelay.testing.RenderedManifests;
 import org.gitopsrelay.testing.TestApps;
 import org.gitopsrelay.testing.TopicReader;
 import org.junit.jupiter.api.AfterAll;
@@ -168,6 +169,33 @@ class EnvironmentActionsTest {
         assertThat(failed.reason()).isEqualTo("invalid-change");
         assertThat(failed.error()).startsWith("Cannot roll back to v9.9.9: it is not among the images");
         assertThat(overlayLog(app, "staging")).isEqualTo(before);
+    }
+
+    @Test
+    void aRestartRollsThePodsThroughGitWithOneAnnotationOfTheRelaysOwn() throws Exception {
+        String app = TestApps.onboardLikeDemo(config.dataDir(), registrySync, "restart");
+        deployToStaging(app, Fixtures.sha());
+        String restart = "/api/apps/" + app + "/environments/staging/restart";
+
+        String first = as(RelayTestEnvironment.DEPLOYER_TOKEN).post(restart).then().statusCode(202)
+                .extract().path("events[0]");
+        var restarted = EventCodec.fromData(outcomeOf(first), OutcomeEvent.DeploymentRestarted.class);
+        Thread.sleep(1100);
+        String second = as(RelayTestEnvironment.DEPLOYER_TOKEN).post(restart).then().statusCode(202)
+                .extract().path("events[0]");
+        var again = EventCodec.fromData(outcomeOf(second), OutcomeEvent.DeploymentRestarted.class);
+
+        assertThat(restarted.requestedBy()).isEqualTo("releasebot");
+        assertThat(again.restartedAt()).isAfter(restarted.restartedAt());
+        java.nio.file.Path clone = TestApps.freshClone(config.dataDir());
+        var web = RenderedManifests.of(clone.resolve("apps/" + app + "/envs/staging"), config.dataDir())
+                .one("Deployment", "web");
+        assertThat(web.path("spec").path("template").path("metadata").path("annotations")
+                .path("gitops-relay.io/restarted-at").asText()).isEqualTo(again.restartedAt().toString());
+        assertThat(java.nio.file.Files.readString(clone.resolve("apps/" + app + "/envs/staging/kustomization.yaml")))
+                .as("one patch of the relay's, rewritten").containsOnlyOnce("gitops-relay.io/restarted-at");
+        assertThat(overlayLog(app, "staging")).startsWith("Restart " + app + " staging (registry.example.org/example/"
+                + app + ":");
     }
 
     @Test

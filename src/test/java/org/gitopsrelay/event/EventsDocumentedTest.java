@@ -48,7 +48,7 @@ class EventsDocumentedTest {
 
     private static String eventType(Class<?> type) {
         return Arrays.stream(new String[] { EventTypes.DEPLOYMENT_COMMITTED, EventTypes.DEPLOYMENT_FAILED,
-                EventTypes.DEPLOYMENT_ROLLEDBACK,
+                EventTypes.DEPLOYMENT_ROLLEDBACK, EventTypes.DEPLOYMENT_RESTARTED,
                 EventTypes.PREVIEW_CREATED, EventTypes.PREVIEW_UPDATED, EventTypes.PREVIEW_DELETED,
                 EventTypes.PREVIEW_EXPIRED, EventTypes.PREVIEW_REFUSED, EventTypes.APP_INVALID })
                 .filter(name -> OutcomeEvent.classOf(name).orElseThrow().equals(type)).findFirst()
