@@ -25,6 +25,8 @@ import org.gitopsrelay.event.EnvironmentAction;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.RelayEvent;
 import org.gitopsrelay.event.Topics;
+import org.gitopsrelay.gitops.GitOpsRepository;
+import org.gitopsrelay.gitops.KustomizationFile;
 import org.gitopsrelay.kafka.EventPublisher;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -59,12 +61,15 @@ public class EnvironmentActionsResource {
     }
 
     private final AppRegistry registry;
+    private final GitOpsRepository repository;
     private final EventPublisher publisher;
     private final CurrentCaller caller;
 
     @Inject
-    public EnvironmentActionsResource(AppRegistry registry, EventPublisher publisher, CurrentCaller caller) {
+    public EnvironmentActionsResource(AppRegistry registry, GitOpsRepository repository, EventPublisher publisher,
+            CurrentCaller caller) {
         this.registry = registry;
+        this.repository = repository;
         this.publisher = publisher;
         this.caller = caller;
     }
@@ -86,7 +91,7 @@ public class EnvironmentActionsResource {
             throw problem(400, "A promotion goes from one environment to another, not to " + request.to() + " itself");
         }
         return accept(app, new EnvironmentAction.Promote(app.name(), request.from(), request.to(),
-                caller.get().name()), key);
+                runs(app, request.to()), caller.get().name()), key);
     }
 
     @POST
@@ -101,7 +106,8 @@ public class EnvironmentActionsResource {
         if (tag != null && !TAG.matcher(tag).matches()) {
             throw problem(400, "'tag' is not an image tag (letters, digits, '_', '.', '-'; at most 128)");
         }
-        return accept(app, new EnvironmentAction.Rollback(app.name(), env, tag, caller.get().name()), key);
+        return accept(app, new EnvironmentAction.Rollback(app.name(), env, tag, runs(app, env), caller.get().name()),
+                key);
     }
 
     @POST
@@ -129,6 +135,17 @@ public class EnvironmentActionsResource {
         publisher.publish(Topics.GIT_EVENTS, event);
         return Response.accepted(new Accepted(List.of(id), app.name(), action.target(), action.requestedBy()))
                 .build();
+    }
+
+    /** The tag {@code env} runs now, as the remote holds it: the basis the action is checked against later. */
+    private String runs(AppSpec app, String env) {
+        String path = app.environment(env).orElseThrow().overlayDir(app.name()) + "/kustomization.yaml";
+        try {
+            return repository.fetch().read(path).map(KustomizationFile::parse)
+                    .flatMap(overlay -> overlay.imageTag(app.imageName())).orElse(null);
+        } catch (IllegalArgumentException e) {
+            throw problem(409, path + " cannot be read (" + e.getMessage() + "): fix it first");
+        }
     }
 
     private AppSpec app(String name) {

@@ -285,7 +285,10 @@ public class DeployPushToEnvironment {
                 .annotation("source-ref", (push.refKind() == GitChange.RefKind.TAG ? "refs/tags/" : "refs/heads/")
                         + push.refName())
                 .annotation("source-time", push.pushedAt() == null ? null : push.pushedAt().toString())
-                .annotation("event", trigger.id());
+                .annotation("event", trigger.id())
+                // What an earlier promotion or rollback said no longer describes this image.
+                .annotation("promoted-from", null).annotation("rolled-back-from", null)
+                .annotation("requested-by", null);
         String edited = overlay.toYaml();
         TreeEdit edit = new TreeEdit().write(path, edited);
         overlayCheck.check(snapshot, app.folder(), edit, env.overlayDir(app.name()), standIns(snapshot, app, path,

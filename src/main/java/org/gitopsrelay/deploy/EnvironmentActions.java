@@ -168,6 +168,11 @@ public class EnvironmentActions {
         if (action instanceof EnvironmentAction.Restart restart) {
             return restart(snapshot, trigger, app, env, path, overlay, restart);
         }
+        if (!java.util.Objects.equals(action.basis(), current)) {
+            throw new RelayException(Reason.INVALID_CHANGE, app.name() + " " + env.name() + " has changed since the"
+                    + " request: it ran " + (action.basis() == null ? "no image" : action.basis()) + " then, "
+                    + (current == null ? "no image" : current) + " now; ask again if it is still wanted");
+        }
         KustomizationFile source;
         String why;
         if (action instanceof EnvironmentAction.Promote promote) {
@@ -201,7 +206,7 @@ public class EnvironmentActions {
         TreeEdit edit = new TreeEdit().write(path, edited);
         overlayCheck.check(snapshot, app.folder(), edit, env.overlayDir(app.name()),
                 DeployPushToEnvironment.standIns(snapshot, app, path, edited), tag);
-        String message = why + ": " + app.image() + ":" + tag
+        String message = why + ": " + app.image() + ":" + CommitText.oneLine(tag)
                 + (current == null ? "" : " (was " + CommitText.oneLine(current) + ")") + "\n\n"
                 + "Requested by: " + CommitText.oneLine(action.requestedBy())
                 + source.annotation("source-commit").map(commit -> "\nSource: " + app.source() + "@" + commit

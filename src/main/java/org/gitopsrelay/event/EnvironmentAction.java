@@ -21,9 +21,16 @@ public sealed interface EnvironmentAction {
     @JsonIgnore
     String type();
 
+    /**
+     * The tag the target environment ran when the API accepted the action (null: none yet). The action is refused
+     * when the environment has changed since: it was asked for on what the person saw, not on what came after.
+     */
+    String basis();
+
     /** Deploy the exact image {@code from} runs to {@code to}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Promote(String app, String from, String to, String requestedBy) implements EnvironmentAction {
+    record Promote(String app, String from, String to, String basis, String requestedBy)
+            implements EnvironmentAction {
         @Override
         public String target() {
             return to;
@@ -40,7 +47,8 @@ public sealed interface EnvironmentAction {
      * history), else the last one before the current.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Rollback(String app, String environment, String tag, String requestedBy) implements EnvironmentAction {
+    record Rollback(String app, String environment, String tag, String basis, String requestedBy)
+            implements EnvironmentAction {
         @Override
         public String target() {
             return environment;
@@ -59,6 +67,12 @@ public sealed interface EnvironmentAction {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Restart(String app, String environment, java.time.Instant at, String requestedBy)
             implements EnvironmentAction {
+        /** A restart leaves the image as it is: whatever runs then is restarted. */
+        @Override
+        public String basis() {
+            return null;
+        }
+
         @Override
         public String target() {
             return environment;

@@ -101,18 +101,56 @@ public class GitEventHandlers {
      * they cannot overtake it when it is retried. Returns what became of each event, in order.
      */
     public List<Handled> handleAll(List<RelayEvent> events) {
-        // An action (a promotion, a rollback) reads what the pushes before it did and is read by those after it:
-        // the batch is cut around it, so that everything applies in Kafka's order.
-        for (int i = 0; i < events.size(); i++) {
-            Optional<EnvironmentAction> action = actionOf(events.get(i));
-            if (action.isPresent()) {
-                List<Handled> handled = new ArrayList<>(handleChanges(events.subList(0, i)));
-                handled.add(handleAction(events.get(i), action.get()));
-                handled.addAll(handleAll(events.subList(i + 1, events.size())));
-                return handled;
+        // An action (a promotion, a rollback, a restart) reads what the pushes before it did and is read by those
+        // after it: the batch is cut around it, so that everything applies in Kafka's order. An app whose event
+        // failed and will be tried again has its later events held behind it, so none overtakes it.
+        List<Handled> handled = new ArrayList<>(java.util.Collections.nCopies(events.size(), new Handled.Done()));
+        Map<String, String> failedApps = new HashMap<>();
+        int start = 0;
+        for (int i = 0; i <= events.size(); i++) {
+            Optional<EnvironmentAction> action = i < events.size() ? actionOf(events.get(i)) : Optional.empty();
+            if (i < events.size() && action.isEmpty()) {
+                continue;
+            }
+            handleRun(events, start, i, handled, failedApps);
+            if (i < events.size()) {
+                RelayEvent event = events.get(i);
+                String behind = failedApps.get(event.app());
+                handled.set(i, behind != null ? new Handled.Held(behind) : handleAction(event, action.get()));
+                noteFailure(event, handled.get(i), failedApps);
+            }
+            start = i + 1;
+        }
+        return handled;
+    }
+
+    /** The changes (no action) of events {@code from} to {@code to}, but for those of apps held behind a failure. */
+    private void handleRun(List<RelayEvent> events, int from, int to, List<Handled> handled,
+            Map<String, String> failedApps) {
+        List<Integer> indexes = new ArrayList<>();
+        List<RelayEvent> run = new ArrayList<>();
+        for (int k = from; k < to; k++) {
+            String behind = failedApps.get(events.get(k).app());
+            if (behind != null) {
+                handled.set(k, new Handled.Held(behind));
+            } else {
+                indexes.add(k);
+                run.add(events.get(k));
             }
         }
-        return handleChanges(events);
+        List<Handled> results = handleChanges(run);
+        for (int j = 0; j < run.size(); j++) {
+            handled.set(indexes.get(j), results.get(j));
+            noteFailure(run.get(j), results.get(j), failedApps);
+        }
+    }
+
+    private static void noteFailure(RelayEvent event, Handled result, Map<String, String> failedApps) {
+        if (result instanceof Handled.Failed failed && failed.error().reason().retryable()) {
+            failedApps.putIfAbsent(event.app(), event.id());
+        } else if (result instanceof Handled.Held held) {
+            failedApps.putIfAbsent(event.app(), held.behind());
+        }
     }
 
     private static Optional<EnvironmentAction> actionOf(RelayEvent event) {

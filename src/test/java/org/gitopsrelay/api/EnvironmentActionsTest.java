@@ -12,6 +12,7 @@ import jakarta.inject.Inject;
 
 import org.gitopsrelay.app.RegistrySync;
 import org.gitopsrelay.config.RelayConfig;
+import org.gitopsrelay.event.EnvironmentAction;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.EventTypes;
 import org.gitopsrelay.event.OutcomeEvent;
@@ -196,6 +197,33 @@ class EnvironmentActionsTest {
                 .as("one patch of the relay's, rewritten").containsOnlyOnce("gitops-relay.io/restarted-at");
         assertThat(overlayLog(app, "staging")).startsWith("Restart " + app + " staging (registry.example.org/example/"
                 + app + ":");
+    }
+
+    @Test
+    void anActionWhoseEnvironmentChangedSinceItWasAskedForIsRefusedNotAppliedOnTopOfTheChange() throws Exception {
+        String app = TestApps.onboardLikeDemo(config.dataDir(), registrySync, "stale");
+        String asked = Fixtures.sha();
+        deployToStaging(app, asked);
+        deployToStaging(app, Fixtures.sha());
+        String before = overlayLog(app, "staging");
+        // A rollback accepted while staging ran the first image, handled after the second one landed (a replay, or a
+        // push that overtook it).
+        String id = java.util.UUID.randomUUID().toString();
+        RelayEvent late = RelayEvent.of(id, "/api", EventTypes.ROLLBACK_REQUESTED, app, java.time.Instant.now(),
+                EventCodec.toData(new EnvironmentAction.Rollback(app, "staging", null, asked, "releasebot")));
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(
+                TopicReader.clientConfig(java.util.Map.of()),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.StringSerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.GIT_EVENTS, app,
+                    EventCodec.encode(late))).get();
+        }
+
+        var failed = EventCodec.fromData(outcomeOf(id), OutcomeEvent.DeploymentFailed.class);
+
+        assertThat(failed.reason()).isEqualTo("invalid-change");
+        assertThat(failed.error()).startsWith(app + " staging has changed since the request: it ran " + asked);
+        assertThat(overlayLog(app, "staging")).isEqualTo(before);
     }
 
     @Test
