@@ -54,6 +54,7 @@ public class BackupMonitor {
     private final SeenEvents seen;
     private final Duration retryWait;
     private final Map<String, AtomicLong> lastSuccess = new ConcurrentHashMap<>();
+    private final java.util.Set<String> expectedKeys = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
     @Inject
@@ -84,6 +85,11 @@ public class BackupMonitor {
         }
         metrics.counter(RelayMetrics.BACKUPS, "app", report.app(), "environment", report.environment(), "kind",
                 String.valueOf(report.kind()), "outcome", String.valueOf(report.outcome())).increment();
+        if (!report.succeeded()) {
+            // The reason is in the event; said here too, where an operator looking at the relay finds it.
+            LOG.warnf("A %s of %s/%s failed (event %s, object %s): %s", report.kind(), report.app(),
+                    report.environment(), event.id(), report.objectKey(), report.message());
+        }
         if (BackupReport.BACKUP.equals(report.kind()) && report.succeeded() && report.finishedAt() != null) {
             if (report.sizeBytes() != null) {
                 DistributionSummary.builder(RelayMetrics.BACKUP_SIZE).baseUnit("bytes").tag("app", report.app())
@@ -138,18 +144,56 @@ public class BackupMonitor {
         if (!roles.runs(Role.MONITOR)) {
             return;
         }
-        try {
-            for (AppSpec app : registry.apps().values()) {
-                if (app.database().isEmpty()) {
-                    continue;
-                }
-                for (var env : app.environments()) {
-                    state.get(key(app.name(), env.name())).map(Long::parseLong).ifPresent(
-                            seconds -> gauge(app.name(), env.name(), seconds).accumulateAndGet(seconds, Math::max));
+        for (AppSpec app : registry.apps().values()) {
+            if (app.database().isEmpty()) {
+                continue;
+            }
+            for (var env : app.environments()) {
+                expectedGauge(app.name(), env.name());
+                try {
+                    state.get(key(app.name(), env.name())).map(Long::parseLong).ifPresent(seconds -> gauge(
+                            app.name(), env.name(), seconds).accumulateAndGet(seconds, Math::max));
+                } catch (RelayException | NumberFormatException e) {
+                    LOG.warnf("Monitor could not read the recorded backup time of %s/%s yet: %s", app.name(),
+                            env.name(), e.getMessage());
                 }
             }
-        } catch (RelayException | NumberFormatException e) {
-            LOG.warnf("Monitor could not read the recorded backup times yet: %s", e.getMessage());
+        }
+        java.util.Set<String> wanted = new java.util.HashSet<>();
+        registry.apps().values().stream().filter(app -> app.database().isPresent()).forEach(app -> app.environments()
+                .forEach(env -> wanted.add(app.name() + "/" + env.name())));
+        for (String known : java.util.List.copyOf(expectedKeys)) {
+            if (!wanted.contains(known)) {
+                String[] names = known.split("/", 2);
+                metrics.find(RelayMetrics.BACKUP_EXPECTED).tag("app", names[0]).tag("environment", names[1])
+                        .meters().forEach(metrics::remove);
+                expectedKeys.remove(known);
+            }
+        }
+        // An app or environment gone: its series go too, or its backup alert would fire for nothing. The
+        // recorded time stays in relay.monitor-state, for when it comes back.
+        for (String known : java.util.List.copyOf(lastSuccess.keySet())) {
+            String[] names = known.split("/", 2);
+            boolean registered = registry.app(names[0]).flatMap(app -> app.environment(names[1])).isPresent();
+            if (!registered && !registry.apps().isEmpty()) {
+                lastSuccess.remove(known);
+                String[] parts = known.split("/", 2);
+                metrics.find(RelayMetrics.BACKUP_LAST_SUCCESS).tag("app", parts[0]).tag("environment", parts[1])
+                        .meters().forEach(metrics::remove);
+                metrics.find(RelayMetrics.BACKUP_EXPECTED).tag("app", parts[0]).tag("environment", parts[1])
+                        .meters().forEach(metrics::remove);
+                expectedKeys.remove(known);
+            }
+        }
+    }
+
+    /** 1 for each environment whose database should be backed up: the alerts find those never backed up. */
+    private void expectedGauge(String app, String environment) {
+        if (expectedKeys.add(app + "/" + environment)) {
+            metrics.find(RelayMetrics.BACKUP_EXPECTED).tag("app", app).tag("environment", environment).meters()
+                    .forEach(metrics::remove);
+            Gauge.builder(RelayMetrics.BACKUP_EXPECTED, () -> 1).tag("app", app).tag("environment", environment)
+                    .register(metrics);
         }
     }
 

@@ -46,6 +46,8 @@ public final class RelayMetrics {
     public static final String BACKUPS = "relay.backups";
     /** When an environment's latest successful backup finished (epoch seconds); kept across restarts. */
     public static final String BACKUP_LAST_SUCCESS = "relay.backup.last.success.timestamp.seconds";
+    /** 1 for each environment of an app with a database: one that should be backed up. */
+    public static final String BACKUP_EXPECTED = "relay.backup.expected";
     /** Size of each successful backup's dump. */
     public static final String BACKUP_SIZE = "relay.backup.size";
     /** How long each successful backup took, dump and upload. */

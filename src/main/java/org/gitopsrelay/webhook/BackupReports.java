@@ -31,7 +31,8 @@ final class BackupReports {
     private BackupReports() {
     }
 
-    static BackupReport parse(JsonNode json) {
+    /** The report, checked; {@code latest}: the latest time a job may claim (now plus the allowed clock skew). */
+    static BackupReport parse(JsonNode json, Instant latest) {
         json.fieldNames().forEachRemaining(field -> {
             if (!FIELDS.contains(field)) {
                 throw malformed("The field '" + field + "' is not part of a backup report");
@@ -45,6 +46,10 @@ final class BackupReports {
         Instant finishedAt = required(json, "finishedAt");
         if (finishedAt.isBefore(startedAt)) {
             throw malformed("finishedAt is before startedAt");
+        }
+        if (finishedAt.isAfter(latest)) {
+            // Believed, a time ahead would hold the "last good backup" gauge up, and its alert quiet, until then.
+            throw malformed("finishedAt is in the future (" + finishedAt + "): check the job's clock");
         }
         String objectKey = Json.optionalText(json, "objectKey");
         String sha256 = Json.optionalText(json, "sha256");

@@ -1,5 +1,6 @@
 package org.gitopsrelay.webhook;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 
@@ -51,6 +52,14 @@ public class BackupWebhook {
         this.outcomes = outcomes;
     }
 
+    /**
+     * The key a backup job of {@code app}'s {@code environment} signs with: the hex HMAC-SHA256 of
+     * {@code <app>/<environment>} under {@code relay.webhook.backup.secret}, which stays with the relay.
+     */
+    public static String keyOf(String secret, String app, String environment) {
+        return HmacSignature.sha256Hex(secret, (app + "/" + environment).getBytes(StandardCharsets.UTF_8));
+    }
+
     @POST
     @Blocking
     @Consumes(MediaType.WILDCARD)
@@ -68,20 +77,29 @@ public class BackupWebhook {
             if (signature == null || signature.isBlank()) {
                 throw new RelayException(Reason.BAD_SIGNATURE, "The X-Relay-Signature-256 header is missing");
             }
-            if (!HmacSignature.matches(secret, body, signature, "sha256=")) {
-                throw new RelayException(Reason.BAD_SIGNATURE,
-                        "The X-Relay-Signature-256 signature does not match the body and the configured secret");
-            }
             String deliveryId = WebhookLimits.requireHeader("X-Relay-Delivery", delivery);
-            BackupReport report = BackupReports.parse(Json.parse(body));
+            // Read before it is trusted, to know whose key signs it: each app and environment has a key of its own,
+            // so that a team holding its backup job's key cannot report another app's backups.
+            BackupReport report = BackupReports.parse(Json.parse(body),
+                    Instant.now().plus(config.webhook().maxClockSkew()));
+            if (!HmacSignature.matches(keyOf(secret, report.app(), report.environment()), body, signature,
+                    "sha256=")) {
+                throw new RelayException(Reason.BAD_SIGNATURE, "The X-Relay-Signature-256 signature does not match the"
+                        + " body and the key of " + report.app() + "/" + report.environment());
+            }
             AppSpec app = registry.app(report.app()).orElse(null);
             if (app == null) {
-                return WebhookAnswer.ignored("no app named " + report.app() + " is registered");
+                // Refused, not ignored: a job reporting under a name no app has is misconfigured, and must fail.
+                throw new RelayException(Reason.INVALID_CHANGE, "No app named " + report.app() + " is registered");
             }
             if (app.environment(report.environment()).isEmpty()) {
-                return WebhookAnswer.ignored("app " + report.app() + " has no environment " + report.environment());
+                throw new RelayException(Reason.INVALID_CHANGE, "App " + report.app() + " has no environment "
+                        + report.environment());
             }
-            RelayEvent event = RelayEvent.of(EventCodec.stableId(PROVIDER, deliveryId), "/webhooks/" + PROVIDER,
+            // The delivery id is not signed: the body's digest goes into the event id too, so a report resent under a
+            // new id is still the same event, and another report under a reused id is another.
+            RelayEvent event = RelayEvent.of(EventCodec.stableId(PROVIDER, deliveryId, HmacSignature.sha256Hex(PROVIDER,
+                    body)), "/webhooks/" + PROVIDER,
                     report.eventType(), report.app(), Instant.now(), EventCodec.toData(report));
             publisher.publish(Topics.BACKUPS, event);
             return new WebhookAnswer(List.of(event.id()), null, null);

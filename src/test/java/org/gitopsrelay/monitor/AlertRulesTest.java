@@ -109,6 +109,7 @@ class AlertRulesTest {
                 Map.entry("notifications lost", "increase(relay_notifications_total{outcome=\"dead-lettered\"}["),
                 Map.entry("notifications retried", "relay_notification_retries_total"),
                 Map.entry("a backup too old", "relay_backup_last_success_timestamp_seconds"),
+                Map.entry("a backup never made", "relay_backup_expected"),
                 Map.entry("a failed backup", "increase(relay_backups_total{kind=\"backup\", outcome=\"failed\"}["));
 
         symptoms.forEach((symptom, selector) -> assertThat(expressions).as("alerts on %s", symptom)

@@ -58,14 +58,28 @@ public final class Webhooks {
                 .then();
     }
 
-    /** Sends a backup job's report as the backup component's script does: signed, with its delivery id. */
+    /**
+     * Sends a backup job's report as the backup component's script does: signed with the key of the app and
+     * environment it names, with its delivery id.
+     */
     public static ValidatableResponse backupReport(String body, String deliveryId) {
+        java.util.regex.Matcher app = java.util.regex.Pattern.compile("\"app\":\"([^\"]*)\"").matcher(body);
+        java.util.regex.Matcher env = java.util.regex.Pattern.compile("\"environment\":\"([^\"]*)\"").matcher(body);
+        String key = app.find() && env.find()
+                ? org.gitopsrelay.webhook.BackupWebhook.keyOf(RelayTestEnvironment.BACKUP_SECRET, app.group(1),
+                        env.group(1))
+                : RelayTestEnvironment.BACKUP_SECRET;
+        return backupReport(body, deliveryId, key);
+    }
+
+    /** As above, signed with {@code key}. */
+    public static ValidatableResponse backupReport(String body, String deliveryId, String key) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         return given()
                 .contentType("application/json")
                 .header("X-Relay-Delivery", deliveryId)
                 .header("X-Relay-Signature-256",
-                        "sha256=" + HmacSignature.sha256Hex(RelayTestEnvironment.BACKUP_SECRET, bytes))
+                        "sha256=" + HmacSignature.sha256Hex(key, bytes))
                 .body(bytes)
                 .when().post("/webhooks/backup")
                 .then();

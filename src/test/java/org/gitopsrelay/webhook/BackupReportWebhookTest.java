@@ -105,7 +105,7 @@ class BackupReportWebhookTest {
     @Test
     void aSignedReportBecomesAnEventAndTheTimeOfTheLastGoodBackup() throws Exception {
         String app = appWithDatabase();
-        Instant finishedAt = Instant.parse("2026-11-25T03:15:07Z");
+        Instant finishedAt = Instant.parse("2026-01-15T03:15:07Z");
         String delivery = app + "-production-backup-20261125T031500Z";
 
         String eventId = backupReport(succeeded(app, "production", finishedAt), delivery).statusCode(202)
@@ -115,7 +115,7 @@ class BackupReportWebhookTest {
         RelayEvent event = EventCodec.decode(record.value());
         assertThat(record.key()).isEqualTo(app);
         assertThat(event.type()).isEqualTo("relay.backup.succeeded");
-        assertThat(event.data().path("objectKey").asText()).isEqualTo(app + "/production/20261125T031507Z.dump");
+        assertThat(event.data().path("objectKey").asText()).isEqualTo(app + "/production/20260115T031507Z.dump");
         assertThat(event.data().path("sizeBytes").asLong()).isEqualTo(52341);
         documented(event);
         Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(
@@ -139,8 +139,8 @@ class BackupReportWebhookTest {
     void aFailedBackupIsAnEventWithItsReasonAndLeavesTheLastGoodTimeAlone() throws Exception {
         String app = appWithDatabase();
         String body = "{\"kind\":\"backup\",\"app\":\"" + app + "\",\"environment\":\"staging\","
-                + "\"outcome\":\"failed\",\"startedAt\":\"2026-11-25T03:15:00Z\","
-                + "\"finishedAt\":\"2026-11-25T03:15:02Z\",\"message\":\"pg_dump: connection refused "
+                + "\"outcome\":\"failed\",\"startedAt\":\"2026-01-15T03:15:00Z\","
+                + "\"finishedAt\":\"2026-01-15T03:15:02Z\",\"message\":\"pg_dump: connection refused "
                 + "x".repeat(2000) + "\"}";
 
         String eventId = backupReport(body, app + "-failed").statusCode(202).extract().path("events[0]");
@@ -151,6 +151,18 @@ class BackupReportWebhookTest {
         assertThat(event.data().path("message").asText()).startsWith("pg_dump: connection refused").hasSize(1001);
         Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(metric("relay_backups_total", app, "staging"))
                 .isEqualTo(1.0));
+        assertThat(metric("relay_backup_last_success_timestamp_seconds", app, "staging")).isNaN();
+    }
+
+    @Test
+    void everyEnvironmentOfAnAppWithADatabaseIsExpectedToBeBackedUpSoOneNeverBackedUpAlerts() throws Exception {
+        String app = appWithDatabase();
+
+        monitor.restore();
+
+        String text = given().get("/q/metrics").then().extract().asString();
+        assertThat(text).contains("relay_backup_expected{app=\"" + app + "\",environment=\"production\"} 1.0",
+                "relay_backup_expected{app=\"" + app + "\",environment=\"staging\"} 1.0");
         assertThat(metric("relay_backup_last_success_timestamp_seconds", app, "staging")).isNaN();
     }
 
@@ -175,7 +187,7 @@ class BackupReportWebhookTest {
     @Test
     void reportsThatAreUnsignedMalformedOrAboutAnotherAppAreRefusedWithTheReason() throws Exception {
         String app = appWithDatabase();
-        Instant at = Instant.parse("2026-11-25T03:15:07Z");
+        Instant at = Instant.parse("2026-01-15T03:15:07Z");
         String good = succeeded(app, "production", at);
 
         given().contentType("application/json").header("X-Relay-Delivery", "d1").body(good)
@@ -198,10 +210,16 @@ class BackupReportWebhookTest {
                 .body("error", equalTo("A succeeded report names its objectKey, sha256 and sizeBytes"));
         backupReport(good, "not a token").statusCode(400)
                 .body("error", equalTo("The X-Relay-Delivery header is not a plain token"));
-        backupReport(good.replace(app, "nobody-registers-this"), "d8").statusCode(202)
-                .body("ignored", equalTo("no app named nobody-registers-this is registered"));
-        backupReport(good.replace("production", "qa"), "d9").statusCode(202)
-                .body("ignored", equalTo("app " + app + " has no environment qa"));
+        backupReport(good.replace(app, "nobody-registers-this"), "d8").statusCode(422)
+                .body("error", equalTo("No app named nobody-registers-this is registered"));
+        backupReport(good.replace("production", "qa"), "d9").statusCode(422)
+                .body("error", equalTo("App " + app + " has no environment qa"));
+        // Signed with the key of another environment (or app): that key's holder cannot report this one.
+        backupReport(good, "d10", BackupWebhook.keyOf(RelayTestEnvironment.BACKUP_SECRET, app, "staging"))
+                .statusCode(401).body("error", equalTo("The X-Relay-Signature-256 signature does not match the body"
+                        + " and the key of " + app + "/production"));
+        backupReport(good.replace("2026-01-15T03:15:07Z", "2099-01-01T00:00:00Z"), "d11").statusCode(400)
+                .body("error", equalTo("finishedAt is in the future (2099-01-01T00:00:00Z): check the job's clock"));
         assertThat(backups.drain(Duration.ofMillis(500)).stream().map(ConsumerRecord::key).toList())
                 .as("nothing refused reached the topic").doesNotContain(app);
     }
