@@ -58,6 +58,8 @@ public class GitOpsRepository {
     /** When this process last pushed; 0: never. */
     private volatile long lastPushed;
     private final GitOpsRemote remote;
+    /** Loose objects each repository kept at its last packing (unreachable ones, in their grace period). */
+    private final Map<String, Integer> leftLoose = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Inject
     public GitOpsRepository(RelayConfig config, GitOpsRemote remote, MeterRegistry metrics, Tracer tracer) {
@@ -406,19 +408,25 @@ public class GitOpsRepository {
         Duration sincePush = pushed == 0 ? ChronoUnit.FOREVER.getDuration()
                 : Duration.ofNanos(System.nanoTime() - pushed);
         Map<String, Housekeeping.Decision> decisions = new LinkedHashMap<>();
+        // One repository per hold of the lock: a change waiting for it waits for one packing, not two.
         writeLock.lock();
         try {
             Repository opened = cache.openedOrNull();
             if (opened != null) {
                 decisions.put("cache", packWhenDue("cache", cache.dir(), limits, sincePush, () -> opened));
             }
-            Optional<Path> local = remote.localDir();
-            if (local.isPresent() && Files.exists(local.get().resolve("HEAD"))) {
-                decisions.put("local", packWhenDue("local", local.get(), limits, sincePush,
-                        () -> new FileRepositoryBuilder().setGitDir(local.get().toFile()).setMustExist(true).build()));
-            }
         } finally {
             writeLock.unlock();
+        }
+        Optional<Path> local = remote.localDir();
+        if (local.isPresent() && Files.exists(local.get().resolve("HEAD"))) {
+            writeLock.lock();
+            try {
+                decisions.put("local", packWhenDue("local", local.get(), limits, sincePush,
+                        () -> new FileRepositoryBuilder().setGitDir(local.get().toFile()).setMustExist(true).build()));
+            } finally {
+                writeLock.unlock();
+            }
         }
         return decisions;
     }
@@ -431,13 +439,20 @@ public class GitOpsRepository {
             Duration sincePush, Opener opener) {
         Housekeeping.Decision decision;
         try {
-            decision = Housekeeping.decide(Housekeeping.count(dir), limits.packLimit(), limits.looseLimit(),
-                    sincePush, limits.idle());
+            // Loose objects no commit reaches stay after a packing, for Git's two weeks of grace: counted from what
+            // the last packing left, or every check would pack again for them.
+            Housekeeping.Count count = Housekeeping.count(dir);
+            int left = leftLoose.getOrDefault(which, 0);
+            Housekeeping.Count grown = new Housekeeping.Count(count.packs(),
+                    Math.max(0, count.looseObjects() - left));
+            decision = Housekeeping.decide(grown, limits.packLimit(), limits.looseLimit(), sincePush, limits.idle());
         } catch (IOException e) {
             LOG.warnf("Cannot count the objects of %s: %s", dir, e.getMessage());
             return new Housekeeping.Fine(new Housekeeping.Count(0, 0));
         }
         if (decision instanceof Housekeeping.Pack due) {
+            LOG.infof("Packing %s (%d packs, %d new loose objects%s); changes wait for it", dir, due.count().packs(),
+                    due.count().looseObjects(), due.busy() ? ", far past the limits while busy" : "");
             Timer.Sample sample = Timer.start(metrics);
             String outcome = "packed";
             try {
@@ -457,9 +472,12 @@ public class GitOpsRepository {
                 long nanos = sample.stop(metrics.timer(RelayMetrics.GIT_PACKING, "repository", which, "outcome",
                         outcome));
                 if (outcome.equals("packed")) {
-                    LOG.infof("Packed %s (%d packs, %d loose objects%s) in %d ms", dir, due.count().packs(),
-                            due.count().looseObjects(), due.busy() ? ", far past the limits while busy" : "",
-                            millis(nanos));
+                    LOG.infof("Packed %s in %d ms", dir, millis(nanos));
+                    try {
+                        leftLoose.put(which, Housekeeping.count(dir).looseObjects());
+                    } catch (IOException e) {
+                        LOG.warnf("Cannot count the objects of %s after packing: %s", dir, e.getMessage());
+                    }
                 }
             }
         }

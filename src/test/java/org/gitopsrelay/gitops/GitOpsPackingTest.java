@@ -108,6 +108,28 @@ class GitOpsPackingTest {
     }
 
     @Test
+    void looseObjectsNoCommitReachesDoNotMakeEveryCheckPackAgain() throws Exception {
+        GitOpsRepository relay = relay("relay.gitops.packing.loose-limit", "5", "relay.gitops.packing.idle", "PT0S");
+        commits(relay, 1, 1);
+        // What rejected pushes leave behind: objects no commit reaches, kept by a packing for Git's grace period.
+        try (org.eclipse.jgit.lib.Repository cache = new org.eclipse.jgit.storage.file.FileRepositoryBuilder()
+                .setGitDir(cache().toFile()).build();
+                org.eclipse.jgit.lib.ObjectInserter inserter = cache.newObjectInserter()) {
+            for (int i = 0; i < 20; i++) {
+                inserter.insert(org.eclipse.jgit.lib.Constants.OBJ_BLOB, ("orphan " + i).getBytes());
+            }
+            inserter.flush();
+        }
+
+        assertThat(relay.packWhenDue().get("cache")).isInstanceOf(Pack.class);
+        assertThat(Housekeeping.count(cache()).looseObjects()).as("kept for their grace period").isGreaterThan(5);
+
+        assertThat(relay.packWhenDue().get("cache")).as("nothing new since").isInstanceOf(Fine.class);
+        assertThat(metrics.timer(RelayMetrics.GIT_PACKING, "repository", "cache", "outcome", "packed").count())
+                .isEqualTo(1);
+    }
+
+    @Test
     void aRepositoryPastTheLimitsWaitsWhileTheRelayIsBusy() throws Exception {
         GitOpsRepository relay = relay("relay.gitops.packing.loose-limit", "5", "relay.gitops.packing.idle", "PT1H");
         commits(relay, 1, 2);
