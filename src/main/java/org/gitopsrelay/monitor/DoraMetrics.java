@@ -57,14 +57,7 @@ public final class DoraMetrics {
      * not a rollback. The rollback itself is a deployment.
      */
     private void rolledBack(OutcomeEvent.DeploymentRolledBack event, Instant at) {
-        String app = event.app();
-        String environment = event.environment();
-        if (ledger.failingSince(app, environment).isEmpty()) {
-            ledger.failed(app, environment, at);
-        }
-        metrics.counter(RelayMetrics.DORA_DEPLOYMENTS, "app", app, "environment", environment, "outcome", "committed")
-                .increment();
-        metrics.counter(RelayMetrics.DORA_CHANGE_FAILURES, "app", app, "environment", environment).increment();
+        changeFailed(event.app(), event.environment(), at, "committed");
     }
 
     // The ledger first: if Kafka fails there, nothing is counted yet and the whole event can be tried again.
@@ -87,12 +80,15 @@ public final class DoraMetrics {
     }
 
     private void failed(DeploymentFailed event, Instant at) {
-        String app = event.app();
-        String environment = event.environment();
+        changeFailed(event.app(), event.environment(), at, "failed");
+    }
+
+    /** A change failure: opened in the ledger (when none is open), then counted with the deployment's outcome. */
+    private void changeFailed(String app, String environment, Instant at, String outcome) {
         if (ledger.failingSince(app, environment).isEmpty()) {
             ledger.failed(app, environment, at);
         }
-        metrics.counter(RelayMetrics.DORA_DEPLOYMENTS, "app", app, "environment", environment, "outcome", "failed")
+        metrics.counter(RelayMetrics.DORA_DEPLOYMENTS, "app", app, "environment", environment, "outcome", outcome)
                 .increment();
         metrics.counter(RelayMetrics.DORA_CHANGE_FAILURES, "app", app, "environment", environment).increment();
     }

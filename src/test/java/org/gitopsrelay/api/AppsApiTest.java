@@ -2,6 +2,7 @@ package org.gitopsrelay.api;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.gitopsrelay.testing.Api.as;
 import static org.gitopsrelay.testing.GitCli.git;
 import static org.gitopsrelay.testing.Webhooks.github;
 import static org.hamcrest.Matchers.containsString;
@@ -34,7 +35,6 @@ import org.junit.jupiter.api.TestInstance;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.specification.RequestSpecification;
 
 /**
  * The state API and its tokens over real HTTP, on apps deployed through the real pipeline (webhook, broker,
@@ -65,9 +65,6 @@ class AppsApiTest {
         deployments.close();
     }
 
-    private static RequestSpecification as(String token) {
-        return given().header("Authorization", "Bearer " + token);
-    }
 
     private String deployToStaging(String app, String sha) {
         String eventId = github("push", TestApps.forApp(app,

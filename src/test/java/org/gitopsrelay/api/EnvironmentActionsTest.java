@@ -2,6 +2,7 @@ package org.gitopsrelay.api;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.gitopsrelay.testing.Api.as;
 import static org.gitopsrelay.testing.GitCli.git;
 import static org.gitopsrelay.testing.Webhooks.github;
 import static org.hamcrest.Matchers.equalTo;
@@ -31,7 +32,6 @@ import org.junit.jupiter.api.TestInstance;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.specification.RequestSpecification;
 
 /**
  * Promotions and rollbacks end to end: the API call, the event on the real broker, the handler, real Kustomize and
@@ -63,9 +63,6 @@ class EnvironmentActionsTest {
         deployments.close();
     }
 
-    private static RequestSpecification as(String token) {
-        return given().header("Authorization", "Bearer " + token).contentType("application/json");
-    }
 
     private RelayEvent outcomeOf(String triggerEvent) {
         return EventCodec.decode(deployments.await(record -> triggerEvent.equals(
