@@ -129,12 +129,26 @@ public class EnvironmentActionsResource {
         }
         // The same key again is the same event: the handlers' idempotence makes a client's retry do nothing twice.
         String id = key == null ? UUID.randomUUID().toString()
-                : EventCodec.stableId("api", app.name(), action.type(), caller.get().name(), key);
+                : EventCodec.stableId("api", app.name(), action.type(), caller.get().name(), key, asked(action));
         RelayEvent event = RelayEvent.of(id, "/api", action.type(), app.name(), Instant.now(),
                 EventCodec.toData(action));
         publisher.publish(Topics.GIT_EVENTS, event);
         return Response.accepted(new Accepted(List.of(id), app.name(), action.target(), action.requestedBy()))
                 .build();
+    }
+
+    /**
+     * What the caller asked for, without what the relay adds (the basis, the time): the same key with another request
+     * is another action, while a retry of the same request stays the same one even after the first changed the basis.
+     */
+    private static String asked(EnvironmentAction action) {
+        if (action instanceof EnvironmentAction.Promote promote) {
+            return promote.from() + "\n" + promote.to();
+        }
+        if (action instanceof EnvironmentAction.Rollback rollback) {
+            return rollback.environment() + "\n" + (rollback.tag() == null ? "" : rollback.tag());
+        }
+        return action.target();
     }
 
     /** The tag {@code env} runs now, as the remote holds it: the basis the action is checked against later. */

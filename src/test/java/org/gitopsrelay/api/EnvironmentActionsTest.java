@@ -116,6 +116,10 @@ class EnvironmentActionsTest {
                 .body("{\"from\":\"staging\",\"to\":\"production\"}").post("/api/apps/" + app + "/promotions")
                 .then().statusCode(202).extract().path("events[0]");
         assertThat(again).isEqualTo(first);
+        String other = as(RelayTestEnvironment.DEPLOYER_TOKEN).header("Idempotency-Key", "release-42")
+                .body("{\"from\":\"production\",\"to\":\"staging\"}").post("/api/apps/" + app + "/promotions")
+                .then().statusCode(202).extract().path("events[0]");
+        assertThat(other).as("the same key with another request is another action").isNotEqualTo(first);
         assertThat(overlayLog(app, "production")).as("production already ran that image").contains(id);
     }
 
