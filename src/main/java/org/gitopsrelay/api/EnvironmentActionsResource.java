@@ -49,10 +49,13 @@ public class EnvironmentActionsResource {
     private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
 
-    public record PromotionRequest(String from, String to) {
+    public record PromotionRequest(String from, String to, Boolean override) {
     }
 
-    public record RollbackRequest(String tag) {
+    public record RollbackRequest(String tag, Boolean override) {
+    }
+
+    public record RestartRequest(Boolean override) {
     }
 
     /** What was accepted: the event to look for on relay.deployments (as its triggerEvent). */
@@ -90,8 +93,9 @@ public class EnvironmentActionsResource {
         if (request.from().equals(request.to())) {
             throw problem(400, "A promotion goes from one environment to another, not to " + request.to() + " itself");
         }
+        boolean override = unfrozen(app, request.to(), request.override());
         return accept(app, new EnvironmentAction.Promote(app.name(), request.from(), request.to(),
-                runs(app, request.to()), caller.get().name()), key);
+                runs(app, request.to()), override, caller.get().name()), key);
     }
 
     @POST
@@ -106,8 +110,9 @@ public class EnvironmentActionsResource {
         if (tag != null && !TAG.matcher(tag).matches()) {
             throw problem(400, "'tag' is not an image tag (letters, digits, '_', '.', '-'; at most 128)");
         }
-        return accept(app, new EnvironmentAction.Rollback(app.name(), env, tag, runs(app, env), caller.get().name()),
-                key);
+        boolean override = unfrozen(app, env, request == null ? null : request.override());
+        return accept(app, new EnvironmentAction.Rollback(app.name(), env, tag, runs(app, env), override,
+                caller.get().name()), key);
     }
 
     @POST
@@ -115,12 +120,13 @@ public class EnvironmentActionsResource {
     @Path("/environments/{env}/restart")
     @Operation(summary = "Restart an environment's pods (a new restarted-at annotation on its Deployments)")
     public Response restart(@PathParam("app") String name, @PathParam("env") String env,
-            @HeaderParam("Idempotency-Key") String key) {
+            @HeaderParam("Idempotency-Key") String key, RestartRequest request) {
         AppSpec app = app(name);
         environment(app, env);
+        boolean override = unfrozen(app, env, request == null ? null : request.override());
         // Whole seconds: the annotation reads as a time to a person, and a retry of the same key writes the same.
         Instant at = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        return accept(app, new EnvironmentAction.Restart(app.name(), env, at, caller.get().name()), key);
+        return accept(app, new EnvironmentAction.Restart(app.name(), env, at, override, caller.get().name()), key);
     }
 
     private Response accept(AppSpec app, EnvironmentAction action, String key) {
@@ -135,6 +141,16 @@ public class EnvironmentActionsResource {
         publisher.publish(Topics.GIT_EVENTS, event);
         return Response.accepted(new Accepted(List.of(id), app.name(), action.target(), action.requestedBy()))
                 .build();
+    }
+
+    /** Whether the action overrides a freeze; a frozen environment without {@code "override": true} is a 409. */
+    private static boolean unfrozen(AppSpec app, String env, Boolean override) {
+        boolean overriding = Boolean.TRUE.equals(override);
+        if (app.environment(env).orElseThrow().frozen() && !overriding) {
+            throw problem(409, app.name() + " " + env + " is frozen (frozen: true in app.yaml): send"
+                    + " \"override\": true to act on it anyway");
+        }
+        return overriding;
     }
 
     /**

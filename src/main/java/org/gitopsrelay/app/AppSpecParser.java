@@ -36,7 +36,7 @@ public final class AppSpecParser {
             .compile("([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Set<String> SOURCE_KEYS = Set.of("repository");
     private static final Set<String> IMAGE_KEYS = Set.of("repository", "name", "tag");
-    private static final Set<String> ENVIRONMENT_KEYS = Set.of("branch", "tag", "imageTag");
+    private static final Set<String> ENVIRONMENT_KEYS = Set.of("branch", "tag", "imageTag", "frozen");
     /** Without an {@code environments:} section, an app gets the design's defaults. */
     private static final Map<String, String[]> DEFAULT_ENVIRONMENTS = Map.of(
             "staging", new String[] { "branch", "main" },
@@ -299,8 +299,9 @@ public final class AppSpecParser {
             if (!Names.isDnsLabel(namespace, 63)) {
                 problems.add(where + ": the namespace '" + namespace + "' would be longer than 63 characters");
             }
+            boolean frozen = bool(settings, "frozen", false, problems);
             result.add(new EnvironmentSpec(env, branch != null ? RefKind.BRANCH : RefKind.TAG,
-                    new RefPattern(branch != null ? branch : tag), imageTag, namespace));
+                    new RefPattern(branch != null ? branch : tag), imageTag, namespace, frozen));
         }
         return result;
     }

@@ -60,7 +60,9 @@ public class DeployPushToEnvironment {
         ALREADY_DEPLOYED_BY_THIS_EVENT,
         STALE,
         /** A newer push of the same batch was deployed in its place, or already had been. */
-        SUPERSEDED
+        SUPERSEDED,
+        /** The environment is frozen in app.yaml: pushes deploy nothing there. */
+        FROZEN
     }
 
     /** The handler's result for one environment: the event published about it, and why it failed, if it did. */
@@ -237,6 +239,11 @@ public class DeployPushToEnvironment {
                         + " to commit", trigger.id(), app.name(), env.name());
                 yield new Result(env.name(), Decision.SUPERSEDED, Optional.empty(), Optional.empty());
             }
+            case FROZEN -> {
+                LOG.warnf("%s/%s is frozen (app.yaml): push of %s to %s not deployed (event %s)", app.name(),
+                        env.name(), push.headCommit(), push.refName(), trigger.id());
+                yield new Result(env.name(), Decision.FROZEN, Optional.empty(), Optional.empty());
+            }
             case STALE -> {
                 LOG.warnf("Push of %s to %s (pushed %s) is older than what %s/%s runs: not rolling back (event %s)",
                         push.headCommit(), push.refName(), push.pushedAt(), app.name(), env.name(), trigger.id());
@@ -248,6 +255,9 @@ public class DeployPushToEnvironment {
     /** What deploying the push to the environment needs, on this snapshot: a pure function of it. */
     Plan<Decision> plan(Snapshot snapshot, RelayEvent trigger, AppSpec app, EnvironmentSpec env, GitChange.Push push,
             String tag, List<String> supersededIds, Set<String> chainedFrom) {
+        if (env.frozen()) {
+            return Plan.nothing(Decision.FROZEN);
+        }
         String path = env.overlayDir(app.name()) + "/kustomization.yaml";
         String current = snapshot.read(path).orElseThrow(() -> new RelayException(Reason.INVALID_CHANGE,
                 "The overlay " + path + " does not exist: environment " + env.name() + " of app " + app.name()

@@ -165,6 +165,10 @@ public class EnvironmentActions {
             return Plan.nothing(Planned.as(Decision.SUPERSEDED, overlay, app.imageName()));
         }
         String current = overlay.imageTag(app.imageName()).orElse(null);
+        if (env.frozen() && !action.override()) {
+            throw new RelayException(Reason.INVALID_CHANGE, app.name() + " " + env.name() + " is frozen (app.yaml):"
+                    + " ask with override to act on it anyway");
+        }
         if (action instanceof EnvironmentAction.Restart restart) {
             return restart(snapshot, trigger, app, env, path, overlay, restart);
         }
@@ -209,6 +213,7 @@ public class EnvironmentActions {
         String message = why + ": " + app.image() + ":" + CommitText.oneLine(tag)
                 + (current == null ? "" : " (was " + CommitText.oneLine(current) + ")") + "\n\n"
                 + "Requested by: " + CommitText.oneLine(action.requestedBy())
+                + (env.frozen() ? "\nOverride: " + env.name() + " is frozen" : "")
                 + source.annotation("source-commit").map(commit -> "\nSource: " + app.source() + "@" + commit
                         + source.annotation("source-ref").map(ref -> " (" + ref + ")").orElse("")).orElse("");
         return Plan.commit(Planned.as(Decision.APPLY, overlay, app.imageName()),
@@ -246,7 +251,8 @@ public class EnvironmentActions {
         overlayCheck.check(snapshot, app.folder(), edit, env.overlayDir(app.name()),
                 DeployPushToEnvironment.standIns(snapshot, app, path, edited), tag);
         String message = "Restart " + app.name() + " " + env.name() + " (" + app.image() + ":" + tag + ")\n\n"
-                + "Requested by: " + CommitText.oneLine(restart.requestedBy()) + "\nRestarted at: " + at;
+                + "Requested by: " + CommitText.oneLine(restart.requestedBy()) + "\nRestarted at: " + at
+                + (env.frozen() ? "\nOverride: " + env.name() + " is frozen" : "");
         return Plan.commit(Planned.as(Decision.APPLY, overlay, app.imageName()),
                 new PlannedCommit(edit, message, List.of(trigger.id())));
     }

@@ -27,9 +27,12 @@ public sealed interface EnvironmentAction {
      */
     String basis();
 
+    /** Asked to act on a frozen environment anyway. */
+    boolean override();
+
     /** Deploy the exact image {@code from} runs to {@code to}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Promote(String app, String from, String to, String basis, String requestedBy)
+    record Promote(String app, String from, String to, String basis, boolean override, String requestedBy)
             implements EnvironmentAction {
         @Override
         public String target() {
@@ -47,8 +50,8 @@ public sealed interface EnvironmentAction {
      * history), else the last one before the current.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Rollback(String app, String environment, String tag, String basis, String requestedBy)
-            implements EnvironmentAction {
+    record Rollback(String app, String environment, String tag, String basis, boolean override,
+            String requestedBy) implements EnvironmentAction {
         @Override
         public String target() {
             return environment;
@@ -65,7 +68,7 @@ public sealed interface EnvironmentAction {
      * template, set to {@code at} (when the API accepted the request, so that every attempt writes the same).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Restart(String app, String environment, java.time.Instant at, String requestedBy)
+    record Restart(String app, String environment, java.time.Instant at, boolean override, String requestedBy)
             implements EnvironmentAction {
         /** A restart leaves the image as it is: whatever runs then is restarted. */
         @Override

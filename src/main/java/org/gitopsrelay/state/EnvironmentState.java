@@ -9,7 +9,8 @@ import java.util.Set;
  * commit behind it), the GitOps commit that put it there and when, and the commits before it. Read from the
  * overlay's file and its history: Git is the record, this is a view of it.
  */
-public record EnvironmentState(String name, String feed, String pattern, String namespace, String image, String tag,
+public record EnvironmentState(String name, String feed, String pattern, String namespace, boolean frozen,
+        String image, String tag,
         String sourceCommit, String sourceRef, Instant sourceTime, String gitopsCommit, Instant deployedAt,
         String event, List<Deployment> history) {
 

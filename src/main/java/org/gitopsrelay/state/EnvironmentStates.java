@@ -45,7 +45,7 @@ public final class EnvironmentStates {
         Optional<String> tag = overlay.flatMap(file -> file.imageTag(app.imageName()));
         EnvironmentState.Deployment last = history.isEmpty() ? null : history.get(0);
         return new EnvironmentState(env.name(), env.feed().name().toLowerCase(Locale.ROOT), env.pattern().glob(),
-                env.namespace(), tag.map(value -> app.image() + ":" + value).orElse(null), tag.orElse(null),
+                env.namespace(), env.frozen(), tag.map(value -> app.image() + ":" + value).orElse(null), tag.orElse(null),
                 annotation(overlay, "source-commit"), annotation(overlay, "source-ref"),
                 instant(annotation(overlay, "source-time")),
                 last == null ? null : last.gitopsCommit(), last == null ? null : last.at(),

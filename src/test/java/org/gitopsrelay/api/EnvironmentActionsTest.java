@@ -211,7 +211,7 @@ class EnvironmentActionsTest {
         // push that overtook it).
         String id = java.util.UUID.randomUUID().toString();
         RelayEvent late = RelayEvent.of(id, "/api", EventTypes.ROLLBACK_REQUESTED, app, java.time.Instant.now(),
-                EventCodec.toData(new EnvironmentAction.Rollback(app, "staging", null, asked, "releasebot")));
+                EventCodec.toData(new EnvironmentAction.Rollback(app, "staging", null, asked, false, "releasebot")));
         try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(
                 TopicReader.clientConfig(java.util.Map.of()),
                 new org.apache.kafka.common.serialization.StringSerializer(),
@@ -225,6 +225,43 @@ class EnvironmentActionsTest {
         assertThat(failed.reason()).isEqualTo("invalid-change");
         assertThat(failed.error()).startsWith(app + " staging has changed since the request: it ran " + asked);
         assertThat(overlayLog(app, "staging")).isEqualTo(before);
+    }
+
+    @Test
+    void aFrozenEnvironmentTakesNoPushAndActsOnlyWhenAskedWithAnOverride() throws Exception {
+        String app = TestApps.onboardLikeDemo(config.dataDir(), registrySync, "frozen");
+        String first = Fixtures.sha();
+        deployToStaging(app, first);
+        java.nio.file.Path clone = TestApps.freshClone(config.dataDir());
+        java.nio.file.Path appYaml = clone.resolve("apps/" + app + "/app.yaml");
+        String yaml = java.nio.file.Files.readString(appYaml);
+        assertThat(yaml).contains("  staging:\n    branch: main\n");
+        java.nio.file.Files.writeString(appYaml, yaml.replace("  staging:\n    branch: main\n",
+                "  staging:\n    branch: main\n    frozen: true\n"));
+        git(clone, "commit", "-qam", "Freeze staging");
+        TestApps.push(clone);
+        registrySync.refresh();
+        String before = overlayLog(app, "staging");
+
+        String push = github("push", TestApps.forApp(app,
+                Fixtures.text(Fixtures.push("github-push-main", Fixtures.sha(), Fixtures.nextPushTime()))))
+                .statusCode(202).extract().path("events[0]");
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> given().get("/q/metrics").then().extract()
+                .asString().contains("relay_events_handled_total{outcome=\"frozen\",type=\"relay.git.push\"}"));
+        assertThat(overlayLog(app, "staging")).as("the push %s deployed nothing", push).isEqualTo(before);
+        as(RelayTestEnvironment.DEPLOYER_TOKEN).post("/api/apps/" + app + "/environments/staging/restart").then()
+                .statusCode(409).body("error", equalTo(app + " staging is frozen (frozen: true in app.yaml): send"
+                        + " \"override\": true to act on it anyway"));
+
+        String restart = as(RelayTestEnvironment.DEPLOYER_TOKEN).body("{\"override\":true}")
+                .post("/api/apps/" + app + "/environments/staging/restart").then().statusCode(202)
+                .extract().path("events[0]");
+
+        assertThat(outcomeOf(restart).type()).isEqualTo(EventTypes.DEPLOYMENT_RESTARTED);
+        assertThat(overlayLog(app, "staging")).contains("Override: staging is frozen");
+        as(RelayTestEnvironment.VIEWER_TOKEN).get("/api/apps/" + app + "/environments").then().statusCode(200)
+                .body("find { it.name == 'staging' }.frozen", equalTo(true))
+                .body("find { it.name == 'staging' }.tag", equalTo(first));
     }
 
     @Test
