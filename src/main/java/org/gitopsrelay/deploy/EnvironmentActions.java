@@ -82,10 +82,10 @@ public class EnvironmentActions {
     }
 
     /**
-     * Applies the action; returns the event to publish (a deployment, a rollback, or a failure the action cannot get
-     * past). A retryable failure (the remote away) is thrown, and the action is tried again.
+     * Applies the action; returns what became of it, with the event to publish. A retryable failure (the remote
+     * away) is thrown, and the action is tried again.
      */
-    public Optional<RelayEvent> handle(RelayEvent trigger, AppSpec app, EnvironmentAction action) {
+    public Result handle(RelayEvent trigger, AppSpec app, EnvironmentAction action) {
         EnvironmentSpec env = app.environment(action.target()).orElse(null);
         Applied<Planned> applied;
         try {
@@ -103,13 +103,13 @@ public class EnvironmentActions {
                     action.requestedBy(), trigger.id(), e.getMessage());
             var data = new OutcomeEvent.DeploymentFailed(app.name(), action.target(), null, app.source().key(), null,
                     null, null, action.requestedBy(), trigger.id(), trigger.time(), e.reason().tag(), e.getMessage());
-            throw new Refused(e, event(trigger, action.target(), data));
+            return new Result.Refused(e, event(trigger, action.target(), data));
         }
         Planned planned = applied.decision();
         if (planned.decision() == Decision.UNCHANGED || planned.decision() == Decision.SUPERSEDED) {
             LOG.infof("%s of %s/%s by %s: nothing to commit (%s, event %s)", trigger.type(), app.name(), env.name(),
                     action.requestedBy(), planned.decision(), trigger.id());
-            return Optional.empty();
+            return new Result.Done(Optional.empty());
         }
         CommitOutcome outcome = applied.outcome();
         String commit = planned.decision() == Decision.ALREADY_APPLIED
@@ -130,26 +130,18 @@ public class EnvironmentActions {
                     planned.sourceRef(), planned.sourceCommit(), null, action.requestedBy(), commit, trigger.id(),
                     trigger.time(), null);
         }
-        return Optional.of(event(trigger, env.name(), data));
+        return new Result.Done(Optional.of(event(trigger, env.name(), data)));
     }
 
-    /** An action refused for good, with the failure event to publish before it is dead-lettered. */
-    public static final class Refused extends RuntimeException {
-        private final RelayException error;
-        private final RelayEvent event;
+    /** What became of an action: the event to publish about it, and whether it was refused for good. */
+    public sealed interface Result {
 
-        Refused(RelayException error, RelayEvent event) {
-            super(error.getMessage(), error);
-            this.error = error;
-            this.event = event;
+        /** Done: the outcome to publish when it changed (or had changed) anything; empty when nothing was to do. */
+        record Done(Optional<RelayEvent> event) implements Result {
         }
 
-        public RelayException error() {
-            return error;
-        }
-
-        public RelayEvent event() {
-            return event;
+        /** Refused for good: the failure event to publish before the action is dead-lettered. */
+        record Refused(RelayException error, RelayEvent event) implements Result {
         }
     }
 
@@ -264,7 +256,7 @@ public class EnvironmentActions {
     private KustomizationFile previous(Snapshot snapshot, AppSpec app, String path, String current, String tag) {
         List<FileChange> history = snapshot.changesOf(path, ROLLBACK_REACH, config.gitops().trailerSearchDepth());
         for (FileChange change : history) {
-            Optional<KustomizationFile> then = change.content().flatMap(EnvironmentActions::parsed);
+            Optional<KustomizationFile> then = change.content().flatMap(KustomizationFile::tryParse);
             Optional<String> ran = then.flatMap(file -> file.imageTag(app.imageName()));
             if (ran.isEmpty() || ran.get().equals(current)) {
                 continue;
@@ -283,16 +275,9 @@ public class EnvironmentActions {
     private static KustomizationFile overlay(Snapshot snapshot, String path) {
         String text = snapshot.read(path).orElseThrow(() -> new RelayException(Reason.INVALID_CHANGE,
                 "The overlay " + path + " does not exist"));
-        return parsed(text).orElseThrow(() -> new RelayException(Reason.INVALID_CHANGE, path + " cannot be read"));
+        return KustomizationFile.tryParse(text).orElseThrow(() -> new RelayException(Reason.INVALID_CHANGE, path + " cannot be read"));
     }
 
-    private static Optional<KustomizationFile> parsed(String yaml) {
-        try {
-            return Optional.of(KustomizationFile.parse(yaml));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
-    }
 
     private static RelayEvent event(RelayEvent trigger, String environment, OutcomeEvent data) {
         return RelayEvent.of(EventCodec.stableId(trigger.id(), environment, data.type()), "/handlers/actions",

@@ -20,8 +20,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.gitopsrelay.config.RelayConfig;
 import org.gitopsrelay.shared.RelayException;
 import org.gitopsrelay.shared.RelayException.Reason;
@@ -408,35 +406,29 @@ public class GitOpsRepository {
         Duration sincePush = pushed == 0 ? ChronoUnit.FOREVER.getDuration()
                 : Duration.ofNanos(System.nanoTime() - pushed);
         Map<String, Housekeeping.Decision> decisions = new LinkedHashMap<>();
-        // One repository per hold of the lock: a change waiting for it waits for one packing, not two.
-        writeLock.lock();
-        try {
-            Repository opened = cache.openedOrNull();
-            if (opened != null) {
-                decisions.put("cache", packWhenDue("cache", cache.dir(), limits, sincePush, () -> opened));
-            }
-        } finally {
-            writeLock.unlock();
+        if (cache.openedOrNull() != null) {
+            decisions.put("cache", packWhenDue("cache", cache.dir(), limits, sincePush));
         }
         Optional<Path> local = remote.localDir();
         if (local.isPresent() && Files.exists(local.get().resolve("HEAD"))) {
-            writeLock.lock();
-            try {
-                decisions.put("local", packWhenDue("local", local.get(), limits, sincePush,
-                        () -> new FileRepositoryBuilder().setGitDir(local.get().toFile()).setMustExist(true).build()));
-            } finally {
-                writeLock.unlock();
-            }
+            decisions.put("local", packWhenDue("local", local.get(), limits, sincePush));
         }
         return decisions;
     }
 
-    private interface Opener {
-        Repository open() throws IOException;
+    /** One repository per hold of the lock: a change waiting for it waits for one packing, not two. */
+    private Housekeeping.Decision packWhenDue(String which, Path dir, RelayConfig.GitOps.Packing limits,
+            Duration sincePush) {
+        writeLock.lock();
+        try {
+            return packLocked(which, dir, limits, sincePush);
+        } finally {
+            writeLock.unlock();
+        }
     }
 
-    private Housekeeping.Decision packWhenDue(String which, Path dir, RelayConfig.GitOps.Packing limits,
-            Duration sincePush, Opener opener) {
+    private Housekeeping.Decision packLocked(String which, Path dir, RelayConfig.GitOps.Packing limits,
+            Duration sincePush) {
         Housekeeping.Decision decision;
         try {
             // Loose objects no commit reaches stay after a packing, for Git's two weeks of grace: counted from what
@@ -456,15 +448,8 @@ public class GitOpsRepository {
             Timer.Sample sample = Timer.start(metrics);
             String outcome = "packed";
             try {
-                Repository repository = opener.open();
-                try {
-                    Housekeeping.pack(repository);
-                } finally {
-                    if (repository != cache.openedOrNull()) {
-                        repository.close();
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
+                Housekeeping.pack(dir);
+            } catch (RuntimeException e) {
                 // A full disk, say: nothing is lost (packing writes the new pack before removing the old ones).
                 outcome = "failed";
                 LOG.warnf("Cannot pack %s: %s", dir, e.getMessage());

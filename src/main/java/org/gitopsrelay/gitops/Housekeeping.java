@@ -127,13 +127,14 @@ final class Housekeeping {
 
     /**
      * Packs every reachable object into one pack (with bitmaps, so that a push walks only what is new). Unreachable
-     * loose objects stay for Git's grace period of two weeks: a commit built but not yet pushed is never lost.
+     * loose objects stay for Git's grace period of two weeks: a commit built but not yet pushed is never lost. A
+     * repository of its own: the cache's open one finds the new pack when it next looks for an object.
      */
-    static void pack(Repository repository) {
-        try (Git git = Git.wrap(repository)) {
+    static void pack(Path gitDir) {
+        try (Git git = Git.open(gitDir.toFile())) {
             git.gc().call();
-        } catch (GitAPIException | RuntimeException e) {
-            throw new IllegalStateException("Cannot pack " + repository.getDirectory() + ": " + e.getMessage(), e);
+        } catch (IOException | GitAPIException | RuntimeException e) {
+            throw new IllegalStateException("Cannot pack " + gitDir + ": " + e.getMessage(), e);
         }
     }
 }

@@ -67,6 +67,15 @@ public final class KustomizationFile {
         }
     }
 
+    /** The file, or empty when it is not a readable Kustomization (a person broke it): for reads that tolerate it. */
+    public static Optional<KustomizationFile> tryParse(String yaml) {
+        try {
+            return Optional.of(parse(yaml));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
     public Optional<String> namespace() {
         return Optional.ofNullable(root.get("namespace")).filter(JsonNode::isTextual).map(JsonNode::asText);
     }

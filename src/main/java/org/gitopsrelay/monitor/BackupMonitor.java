@@ -1,8 +1,10 @@
 package org.gitopsrelay.monitor;
 
-import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -19,10 +21,6 @@ import org.gitopsrelay.config.Roles;
 import org.gitopsrelay.event.BackupReport;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.RelayEvent;
-import org.gitopsrelay.event.Topics;
-import org.gitopsrelay.kafka.EventPublisher;
-import org.gitopsrelay.kafka.KafkaClientConfig;
-import org.gitopsrelay.kafka.KeyValueTopic;
 import org.gitopsrelay.shared.RelayException;
 import org.gitopsrelay.shared.RelayMetrics;
 import org.gitopsrelay.shared.SeenEvents;
@@ -50,22 +48,20 @@ public class BackupMonitor {
     private final MeterRegistry metrics;
     private final AppRegistry registry;
     private final Roles roles;
-    private final KeyValueTopic state;
+    private final MonitorState state;
     private final SeenEvents seen;
-    private final Duration retryWait;
     private final Map<String, AtomicLong> lastSuccess = new ConcurrentHashMap<>();
-    private final java.util.Set<String> expectedKeys = ConcurrentHashMap.newKeySet();
+    private final Set<String> expectedKeys = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
     @Inject
-    public BackupMonitor(MeterRegistry metrics, AppRegistry registry, Roles roles, EventPublisher publisher,
-            RelayConfig config, KafkaClientConfig kafka) {
+    public BackupMonitor(MeterRegistry metrics, AppRegistry registry, Roles roles, MonitorState state,
+            RelayConfig config) {
         this.metrics = metrics;
         this.registry = registry;
         this.roles = roles;
-        this.state = new KeyValueTopic(Topics.MONITOR_STATE, kafka, publisher, config.kafka().sendTimeout());
+        this.state = state;
         this.seen = new SeenEvents(config.kafka().seenEvents());
-        this.retryWait = config.kafka().sendTimeout();
     }
 
     @Incoming(CHANNEL)
@@ -111,28 +107,8 @@ public class BackupMonitor {
         if (gauge.getAndAccumulate(seconds, Math::max) > seconds) {
             return;
         }
-        for (int attempt = 1;; attempt++) {
-            try {
-                state.put(key(app, environment), String.valueOf(seconds));
-                return;
-            } catch (RelayException e) {
-                if (!e.reason().retryable() || closing) {
-                    throw e;
-                }
-                LOG.warnf("Monitor waits for Kafka to record a backup's time (attempt %d): %s", attempt,
-                        e.getMessage());
-                sleep(e);
-            }
-        }
-    }
-
-    private void sleep(RelayException cause) {
-        try {
-            Thread.sleep(retryWait.toMillis());
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw cause;
-        }
+        state.whenKafkaAllows("a backup's time", () -> state.put(key(app, environment), String.valueOf(seconds)),
+                () -> closing);
     }
 
     /**
@@ -144,11 +120,13 @@ public class BackupMonitor {
         if (!roles.runs(Role.MONITOR)) {
             return;
         }
+        Set<String> expected = new HashSet<>();
         for (AppSpec app : registry.apps().values()) {
             if (app.database().isEmpty()) {
                 continue;
             }
             for (var env : app.environments()) {
+                expected.add(app.name() + "/" + env.name());
                 expectedGauge(app.name(), env.name());
                 try {
                     state.get(key(app.name(), env.name())).map(Long::parseLong).ifPresent(seconds -> gauge(
@@ -159,39 +137,36 @@ public class BackupMonitor {
                 }
             }
         }
-        java.util.Set<String> wanted = new java.util.HashSet<>();
-        registry.apps().values().stream().filter(app -> app.database().isPresent()).forEach(app -> app.environments()
-                .forEach(env -> wanted.add(app.name() + "/" + env.name())));
-        for (String known : java.util.List.copyOf(expectedKeys)) {
-            if (!wanted.contains(known)) {
-                String[] names = known.split("/", 2);
-                metrics.find(RelayMetrics.BACKUP_EXPECTED).tag("app", names[0]).tag("environment", names[1])
-                        .meters().forEach(metrics::remove);
+        for (String known : List.copyOf(expectedKeys)) {
+            if (!expected.contains(known)) {
                 expectedKeys.remove(known);
+                removeSeries(RelayMetrics.BACKUP_EXPECTED, known);
             }
         }
-        // An app or environment gone: its series go too, or its backup alert would fire for nothing. The
-        // recorded time stays in relay.monitor-state, for when it comes back.
-        for (String known : java.util.List.copyOf(lastSuccess.keySet())) {
+        if (registry.apps().isEmpty()) {
+            // Not loaded yet: nothing can be told gone.
+            return;
+        }
+        // An app or environment gone: its time goes too, or its backup alert would fire for nothing. The recorded
+        // time stays in relay.monitor-state, for when it comes back.
+        for (String known : List.copyOf(lastSuccess.keySet())) {
             String[] names = known.split("/", 2);
-            boolean registered = registry.app(names[0]).flatMap(app -> app.environment(names[1])).isPresent();
-            if (!registered && !registry.apps().isEmpty()) {
+            if (registry.app(names[0]).flatMap(app -> app.environment(names[1])).isEmpty()) {
                 lastSuccess.remove(known);
-                String[] parts = known.split("/", 2);
-                metrics.find(RelayMetrics.BACKUP_LAST_SUCCESS).tag("app", parts[0]).tag("environment", parts[1])
-                        .meters().forEach(metrics::remove);
-                metrics.find(RelayMetrics.BACKUP_EXPECTED).tag("app", parts[0]).tag("environment", parts[1])
-                        .meters().forEach(metrics::remove);
-                expectedKeys.remove(known);
+                removeSeries(RelayMetrics.BACKUP_LAST_SUCCESS, known);
             }
         }
+    }
+
+    private void removeSeries(String name, String appAndEnvironment) {
+        String[] names = appAndEnvironment.split("/", 2);
+        Series.remove(metrics, name, "app", names[0], "environment", names[1]);
     }
 
     /** 1 for each environment whose database should be backed up: the alerts find those never backed up. */
     private void expectedGauge(String app, String environment) {
         if (expectedKeys.add(app + "/" + environment)) {
-            metrics.find(RelayMetrics.BACKUP_EXPECTED).tag("app", app).tag("environment", environment).meters()
-                    .forEach(metrics::remove);
+            Series.remove(metrics, RelayMetrics.BACKUP_EXPECTED, "app", app, "environment", environment);
             Gauge.builder(RelayMetrics.BACKUP_EXPECTED, () -> 1).tag("app", app).tag("environment", environment)
                     .register(metrics);
         }
@@ -201,10 +176,7 @@ public class BackupMonitor {
     private AtomicLong gauge(String app, String environment, long seconds) {
         return lastSuccess.computeIfAbsent(app + "/" + environment, key -> {
             AtomicLong value = new AtomicLong(seconds);
-            // Replaces a gauge an earlier start in this JVM left (tests restart the application), which would keep
-            // reading that start's value.
-            metrics.find(RelayMetrics.BACKUP_LAST_SUCCESS).tag("app", app).tag("environment", environment).meters()
-                    .forEach(metrics::remove);
+            Series.remove(metrics, RelayMetrics.BACKUP_LAST_SUCCESS, "app", app, "environment", environment);
             Gauge.builder(RelayMetrics.BACKUP_LAST_SUCCESS, value, AtomicLong::get).tag("app", app)
                     .tag("environment", environment).register(metrics);
             return value;
@@ -218,6 +190,5 @@ public class BackupMonitor {
     @PreDestroy
     void close() {
         closing = true;
-        state.close();
     }
 }

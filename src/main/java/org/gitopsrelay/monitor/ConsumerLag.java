@@ -129,9 +129,7 @@ public class ConsumerLag {
 
     private AtomicLong register(String group) {
         AtomicLong value = new AtomicLong();
-        // A gauge of the same name and tags left by an earlier start in this JVM (tests restart the application)
-        // would keep reading that start's value, so the new one replaces it.
-        metrics.find(RelayMetrics.CONSUMER_LAG).tag("group", group).meters().forEach(metrics::remove);
+        Series.remove(metrics, RelayMetrics.CONSUMER_LAG, "group", group);
         Gauge.builder(RelayMetrics.CONSUMER_LAG, value, AtomicLong::get).tag("group", group)
                 .description("Records the consumer group has not committed yet").register(metrics);
         return value;

@@ -17,11 +17,6 @@ import org.gitopsrelay.config.Roles;
 import org.gitopsrelay.event.EventCodec;
 import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.RelayEvent;
-import org.gitopsrelay.event.Topics;
-import org.gitopsrelay.kafka.EventPublisher;
-import org.gitopsrelay.kafka.KafkaClientConfig;
-import org.gitopsrelay.kafka.KeyValueTopic;
-import org.gitopsrelay.shared.RelayException;
 import org.gitopsrelay.shared.RelayMetrics;
 import org.gitopsrelay.shared.SeenEvents;
 import org.jboss.logging.Logger;
@@ -44,26 +39,22 @@ public class DeploymentMonitor {
     private final MeterRegistry metrics;
     private final PreviewsLive previewsLive;
     private final SeenEvents seen;
-    private final KeyValueTopicLedger ledger;
+    private final MonitorState state;
     private final DoraMetrics dora;
     private final AppRegistry registry;
     private final Roles roles;
-    private final Duration retryWait;
     private volatile boolean closing;
 
     @Inject
-    public DeploymentMonitor(MeterRegistry metrics, PreviewsLive previewsLive, EventPublisher publisher,
-            RelayConfig config, AppRegistry registry, Roles roles,
-            KafkaClientConfig kafka) {
+    public DeploymentMonitor(MeterRegistry metrics, PreviewsLive previewsLive, MonitorState state,
+            RelayConfig config, AppRegistry registry, Roles roles) {
         this.metrics = metrics;
         this.previewsLive = previewsLive;
         this.registry = registry;
         this.roles = roles;
-        this.retryWait = config.kafka().sendTimeout();
+        this.state = state;
         this.seen = new SeenEvents(config.kafka().seenEvents());
-        this.ledger = new KeyValueTopicLedger(new KeyValueTopic(Topics.MONITOR_STATE, kafka, publisher,
-                config.kafka().sendTimeout()));
-        this.dora = new DoraMetrics(metrics, ledger);
+        this.dora = new DoraMetrics(metrics, new KeyValueTopicLedger(state));
     }
 
     @Incoming(CHANNEL)
@@ -83,7 +74,7 @@ public class DeploymentMonitor {
         }
         Instant at = event.time() == null ? Instant.now() : event.time();
         try {
-            recordWhenKafkaAllows(outcome.get(), at);
+            state.whenKafkaAllows("DORA figures", () -> dora.record(outcome.get(), at), () -> closing);
         } catch (RuntimeException e) {
             if (closing) {
                 // Stopping while Kafka is away: left uncommitted, counted after the restart.
@@ -109,27 +100,6 @@ public class DeploymentMonitor {
         }
     }
 
-    /** The ledger lives in Kafka: while Kafka is away the monitor waits, rather than count half an event. */
-    private void recordWhenKafkaAllows(OutcomeEvent outcome, Instant at) {
-        for (int attempt = 1;; attempt++) {
-            try {
-                dora.record(outcome, at);
-                return;
-            } catch (RelayException e) {
-                if (!e.reason().retryable() || closing) {
-                    throw e;
-                }
-                LOG.warnf("Monitor waits for Kafka to record DORA figures (attempt %d): %s", attempt, e.getMessage());
-                try {
-                    Thread.sleep(retryWait.toMillis());
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
-    }
-
     /** Every registered app's environments get their DORA series at zero, so the first event counts. */
     @Scheduled(every = "${relay.gitops.refresh-interval}", delayed = "3s")
     void prepareSeries() {
@@ -149,6 +119,5 @@ public class DeploymentMonitor {
     @PreDestroy
     void close() {
         closing = true;
-        ledger.close();
     }
 }

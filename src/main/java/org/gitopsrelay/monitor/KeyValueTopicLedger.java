@@ -4,14 +4,13 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
-import org.gitopsrelay.kafka.KeyValueTopic;
 
 /** Open change failures in the compacted topic {@code relay.monitor-state}: key {@code <app>/<env>}, value the time. */
-final class KeyValueTopicLedger implements DoraMetrics.FailureLedger, AutoCloseable {
+final class KeyValueTopicLedger implements DoraMetrics.FailureLedger {
 
-    private final KeyValueTopic topic;
+    private final MonitorState topic;
 
-    KeyValueTopicLedger(KeyValueTopic topic) {
+    KeyValueTopicLedger(MonitorState topic) {
         this.topic = topic;
     }
 
@@ -40,10 +39,5 @@ final class KeyValueTopicLedger implements DoraMetrics.FailureLedger, AutoClosea
         } catch (DateTimeParseException e) {
             return Optional.empty();
         }
-    }
-
-    @Override
-    public void close() {
-        topic.close();
     }
 }

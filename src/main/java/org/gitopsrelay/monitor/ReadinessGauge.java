@@ -66,7 +66,7 @@ public class ReadinessGauge {
             if (reported.contains(name)) {
                 return false;
             }
-            metrics.find(RelayMetrics.READINESS).tag("check", name).meters().forEach(metrics::remove);
+            Series.remove(metrics, RelayMetrics.READINESS, "check", name);
             return true;
         });
     }

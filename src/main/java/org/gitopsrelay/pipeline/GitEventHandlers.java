@@ -173,7 +173,13 @@ public class GitEventHandlers {
             return new Handled.Done();
         }
         try {
-            Optional<RelayEvent> outcome = environmentActions.handle(event, app.get(), action);
+            EnvironmentActions.Result result = environmentActions.handle(event, app.get(), action);
+            if (result instanceof EnvironmentActions.Result.Refused refused) {
+                publisher.publish(Topics.DEPLOYMENTS, refused.event());
+                handled(event, action.target(), "failed", started);
+                return new Handled.Failed(refused.error());
+            }
+            Optional<RelayEvent> outcome = ((EnvironmentActions.Result.Done) result).event();
             if (outcome.isPresent()) {
                 publisher.publish(Topics.DEPLOYMENTS, outcome.get());
             }
@@ -184,14 +190,6 @@ public class GitEventHandlers {
                 LOG.warnf(e, "Cannot refresh the app registry from the GitOps cache after action %s", event.id());
             }
             return new Handled.Done();
-        } catch (EnvironmentActions.Refused refused) {
-            try {
-                publisher.publish(Topics.DEPLOYMENTS, refused.event());
-            } catch (RelayException e) {
-                return new Handled.Failed(e);
-            }
-            handled(event, action.target(), "failed", started);
-            return new Handled.Failed(refused.error());
         } catch (RuntimeException e) {
             return new Handled.Failed(RelayException.of(e));
         }

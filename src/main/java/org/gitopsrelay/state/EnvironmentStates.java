@@ -33,10 +33,10 @@ public final class EnvironmentStates {
 
     static EnvironmentState of(Snapshot snapshot, AppSpec app, EnvironmentSpec env, int historyLimit, int depth) {
         String path = env.overlayDir(app.name()) + "/kustomization.yaml";
-        Optional<KustomizationFile> overlay = snapshot.read(path).flatMap(EnvironmentStates::parsed);
+        Optional<KustomizationFile> overlay = snapshot.read(path).flatMap(KustomizationFile::tryParse);
         List<EnvironmentState.Deployment> history = new ArrayList<>();
         for (FileChange change : snapshot.changesOf(path, historyLimit, depth)) {
-            Optional<KustomizationFile> then = change.content().flatMap(EnvironmentStates::parsed);
+            Optional<KustomizationFile> then = change.content().flatMap(KustomizationFile::tryParse);
             history.add(new EnvironmentState.Deployment(change.commit(), change.at(),
                     then.flatMap(file -> file.imageTag(app.imageName())).orElse(null),
                     then.flatMap(file -> file.annotation("source-commit")).orElse(null), change.subject(),
@@ -54,15 +54,6 @@ public final class EnvironmentStates {
 
     private static String annotation(Optional<KustomizationFile> overlay, String key) {
         return overlay.flatMap(file -> file.annotation(key)).orElse(null);
-    }
-
-    /** An overlay a person broke reads as no overlay: the state says nothing rather than fail the whole answer. */
-    private static Optional<KustomizationFile> parsed(String yaml) {
-        try {
-            return Optional.of(KustomizationFile.parse(yaml));
-        } catch (RuntimeException e) {
-            return Optional.empty();
-        }
     }
 
     private static Instant instant(String text) {

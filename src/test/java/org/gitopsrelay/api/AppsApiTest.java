@@ -4,7 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.gitopsrelay.testing.Api.as;
 import static org.gitopsrelay.testing.GitCli.git;
-import static org.gitopsrelay.testing.Webhooks.github;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -20,14 +19,13 @@ import jakarta.inject.Inject;
 
 import org.gitopsrelay.app.RegistrySync;
 import org.gitopsrelay.config.RelayConfig;
-import org.gitopsrelay.event.EventCodec;
-import org.gitopsrelay.event.EventTypes;
-import org.gitopsrelay.event.RelayEvent;
+import org.gitopsrelay.event.OutcomeEvent;
 import org.gitopsrelay.event.Topics;
 import org.gitopsrelay.testing.Fixtures;
 import org.gitopsrelay.testing.RelayTestEnvironment;
 import org.gitopsrelay.testing.TestApps;
 import org.gitopsrelay.testing.TopicReader;
+import org.gitopsrelay.testing.Webhooks;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,14 +65,8 @@ class AppsApiTest {
 
 
     private String deployToStaging(String app, String sha) {
-        String eventId = github("push", TestApps.forApp(app,
-                Fixtures.text(Fixtures.push("github-push-main", sha, Fixtures.nextPushTime()))))
-                .statusCode(202).extract().path("events[0]");
-        deployments.await(record -> {
-            RelayEvent event = EventCodec.decode(record.value());
-            return event.type().equals(EventTypes.DEPLOYMENT_COMMITTED)
-                    && eventId.equals(event.data().path("triggerEvent").asText());
-        }, WAIT);
+        String eventId = Webhooks.pushToMain(app, sha);
+        deployments.awaitOutcome(OutcomeEvent.DeploymentCommitted.class, eventId, WAIT);
         return eventId;
     }
 

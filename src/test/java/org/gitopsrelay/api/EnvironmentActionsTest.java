@@ -25,6 +25,7 @@ import org.gitopsrelay.testing.RelayTestEnvironment;
 import org.gitopsrelay.testing.RenderedManifests;
 import org.gitopsrelay.testing.TestApps;
 import org.gitopsrelay.testing.TopicReader;
+import org.gitopsrelay.testing.Webhooks;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,10 +71,7 @@ class EnvironmentActionsTest {
     }
 
     private void deployToStaging(String app, String sha) {
-        String eventId = github("push", TestApps.forApp(app,
-                Fixtures.text(Fixtures.push("github-push-main", sha, Fixtures.nextPushTime()))))
-                .statusCode(202).extract().path("events[0]");
-        assertThat(outcomeOf(eventId).type()).isEqualTo(EventTypes.DEPLOYMENT_COMMITTED);
+        assertThat(outcomeOf(Webhooks.pushToMain(app, sha)).type()).isEqualTo(EventTypes.DEPLOYMENT_COMMITTED);
     }
 
     private String overlayLog(String app, String env) {

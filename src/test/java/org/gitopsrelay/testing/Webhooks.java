@@ -58,6 +58,13 @@ public final class Webhooks {
                 .then();
     }
 
+    /** A signed push of {@code sha} to main of {@code app}'s repository (the fixture, now); the event id. */
+    public static String pushToMain(String app, String sha) {
+        return github("push", TestApps.forApp(app,
+                Fixtures.text(Fixtures.push("github-push-main", sha, Fixtures.nextPushTime()))))
+                .statusCode(202).extract().path("events[0]");
+    }
+
     /**
      * Sends a backup job's report as the backup component's script does: signed with the key of the app and
      * environment it names, with its delivery id.
